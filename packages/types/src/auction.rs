@@ -65,7 +65,9 @@ pub enum ExecuteMsg {
     },
     /// Backstop only: sells absorbed collateral (the funds) for `proceeds_denom`, proceeds to
     /// the backstop.
-    StartSale { proceeds_denom: String },
+    StartSale {
+        proceeds_denom: String,
+    },
     /// Buys up to `max_collateral` at the current price if it is at most `max_price`; funds in
     /// the debt denom, the excess refunded. Collateral goes to `recipient` (default: sender).
     Bid {
@@ -75,10 +77,16 @@ pub enum ExecuteMsg {
         recipient: Option<String>,
     },
     /// Keeper: restarts a lot that needs it from the current oracle price.
-    Reset { lot_id: u64 },
+    Reset {
+        lot_id: u64,
+    },
     /// Owner.
-    UpdateParams { params: AuctionParams },
-    ProposeOwner { owner: String },
+    UpdateParams {
+        params: AuctionParams,
+    },
+    ProposeOwner {
+        owner: String,
+    },
     AcceptOwner {},
 }
 

@@ -91,7 +91,9 @@ pub enum ExecuteMsg {
     Stake {},
     /// Starts the cooldown of `amount` shares. Refused while a deficit is pending or an
     /// absorbed lot is unsold.
-    Unstake { amount: Uint128 },
+    Unstake {
+        amount: Uint128,
+    },
     /// Pays out unbonded stake whose cooldown has passed. Gated like `Unstake`.
     Claim {},
     /// Market only: a loss of `amount` in `denom` that `borrower`'s collateral could not pay;
@@ -106,9 +108,14 @@ pub enum ExecuteMsg {
         penalty_collected: Uint128,
     },
     /// Auction only: a failed lot; funds carry its collateral.
-    AbsorbLot { lot_id: u64 },
+    AbsorbLot {
+        lot_id: u64,
+    },
     /// Keeper: one bounded ADL step against `denom`'s deficit.
-    AdlStep { denom: String, limit: u32 },
+    AdlStep {
+        denom: String,
+        limit: u32,
+    },
     /// Owner at any time; anyone while the denom's oracle circuit is closed and the market's
     /// level is below 1: puts absorbed collateral up for sale by auction.
     SellAbsorbed {
@@ -117,10 +124,17 @@ pub enum ExecuteMsg {
         proceeds_denom: Option<String>,
     },
     /// Auction only: keeper incentive, paid from the fund as far as it holds `amount`'s denom.
-    PayKeeper { keeper: String, amount: Coin },
+    PayKeeper {
+        keeper: String,
+        amount: Coin,
+    },
     /// Owner.
-    UpdateParams { params: BackstopParams },
-    ProposeOwner { owner: String },
+    UpdateParams {
+        params: BackstopParams,
+    },
+    ProposeOwner {
+        owner: String,
+    },
     AcceptOwner {},
 }
 

@@ -6,8 +6,9 @@
 
 pub mod auction;
 pub mod backstop;
-pub mod math;
+pub mod funds;
 pub mod market;
+pub mod math;
 pub mod oracle;
 pub mod pyth;
 
@@ -18,4 +19,16 @@ pub const MAX_LIMIT: u32 = 100;
 /// Clamps a caller's page size to `[1, MAX_LIMIT]`, `DEFAULT_LIMIT` when absent.
 pub fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
+}
+
+/// Reads another contract's `Item` with a raw query; `None` when it was never written.
+pub fn may_query_item<T: serde::Serialize + serde::de::DeserializeOwned>(
+    querier: &cosmwasm_std::QuerierWrapper,
+    contract: &cosmwasm_std::Addr,
+    item: &cw_storage_plus::Item<T>,
+) -> cosmwasm_std::StdResult<Option<T>> {
+    match querier.query_wasm_raw(contract.as_str(), item.as_slice().to_vec())? {
+        Some(bytes) if !bytes.is_empty() => cosmwasm_std::from_json(&bytes).map(Some),
+        _ => Ok(None),
+    }
 }

@@ -38,7 +38,9 @@ pub struct InstantiateMsg {
 #[cw_serde]
 pub enum ExecuteMsg {
     /// Supplies the one coin sent. Never blocked by a circuit level.
-    Deposit { on_behalf_of: Option<String> },
+    Deposit {
+        on_behalf_of: Option<String>,
+    },
     /// Withdraws `amount` (`None` = all) of the sender's supply of `denom`.
     Withdraw {
         denom: String,
@@ -52,12 +54,19 @@ pub enum ExecuteMsg {
         recipient: Option<String>,
     },
     /// Repays with the one coin sent; what exceeds the debt is refunded. Never blocked.
-    Repay { on_behalf_of: Option<String> },
+    Repay {
+        on_behalf_of: Option<String>,
+    },
     /// Uses (or stops using) the sender's supply of `denom` as collateral.
-    SetCollateral { denom: String, enable: bool },
+    SetCollateral {
+        denom: String,
+        enable: bool,
+    },
     /// Keeper: puts an unhealthy account's debt up for auction. Response data:
     /// [`LiquidateResponse`].
-    Liquidate { borrower: String },
+    Liquidate {
+        borrower: String,
+    },
     /// Auction only: a bid's proceeds for the lot's debt (funds: the debt coin). With
     /// `close`, the lot is finished and the funds may also carry its leftover collateral.
     RepayFromAuction {
@@ -77,13 +86,23 @@ pub enum ExecuteMsg {
         penalty_collected: Uint128,
     },
     /// Anyone: refreshes an account's ADL scores.
-    Poke { account: String },
+    Poke {
+        account: String,
+    },
     /// Owner: lists a new asset.
-    InitAsset { denom: String, params: AssetParams },
+    InitAsset {
+        denom: String,
+        params: AssetParams,
+    },
     /// Owner: changes an asset's parameters; a lower liquidation threshold ramps.
-    UpdateAssetParams { denom: String, params: AssetParams },
+    UpdateAssetParams {
+        denom: String,
+        params: AssetParams,
+    },
     /// Guardian raises, owner lowers (or raises).
-    SetCircuitLevel { level: u8 },
+    SetCircuitLevel {
+        level: u8,
+    },
     /// Owner: every field optional, `None` keeps the current value.
     UpdateConfig {
         guardian: Option<String>,
@@ -96,7 +115,9 @@ pub enum ExecuteMsg {
         grace_period: Option<u64>,
         dust_value: Option<Uint128>,
     },
-    ProposeOwner { owner: String },
+    ProposeOwner {
+        owner: String,
+    },
     AcceptOwner {},
     /// Backstop only: what the backstop pays towards a loss in `denom` (funds: `denom` paid in
     /// cash, and any other coins as collateral held in kind for the deficit). With `lot_id`, the
@@ -107,11 +128,19 @@ pub enum ExecuteMsg {
         lot_id: Option<u64>,
     },
     /// Backstop only: one bounded auto-deleveraging step against `denom`'s deficit.
-    RunAdl { denom: String, limit: u32 },
+    RunAdl {
+        denom: String,
+        limit: u32,
+    },
     /// Backstop only: raises the automatic circuit level until `until` (fund drawdown).
-    TripBreaker { level: u8, until: u64 },
+    TripBreaker {
+        level: u8,
+        until: u64,
+    },
     /// Anyone: sends the reserves accrued so far (as far as cash allows) to the backstop.
-    ClaimReserves { denoms: Option<Vec<String>> },
+    ClaimReserves {
+        denoms: Option<Vec<String>>,
+    },
 }
 
 #[cw_serde]
@@ -392,16 +421,45 @@ mod tests {
     #[test]
     fn asset_params_validation_names_the_field() {
         assert!(params().validate().is_ok());
-        let err = AssetParams { max_ltv: Decimal::percent(81), ..params() }.validate().unwrap_err();
+        let err = AssetParams {
+            max_ltv: Decimal::percent(81),
+            ..params()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.contains("max_ltv 0.81"), "{err}");
-        let err = AssetParams { liquidation_threshold: Decimal::one(), max_ltv: Decimal::zero(), ..params() }.validate().unwrap_err();
-        assert!(err.contains("liquidation_threshold must be below 1"), "{err}");
-        let err = AssetParams { liquidation_penalty: Decimal::percent(31), ..params() }.validate().unwrap_err();
+        let err = AssetParams {
+            liquidation_threshold: Decimal::one(),
+            max_ltv: Decimal::zero(),
+            ..params()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(
+            err.contains("liquidation_threshold must be below 1"),
+            "{err}"
+        );
+        let err = AssetParams {
+            liquidation_penalty: Decimal::percent(31),
+            ..params()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.contains("liquidation_penalty"), "{err}");
         // 0.8 × 1.3 = 1.04 > 1
-        let err = AssetParams { liquidation_penalty: Decimal::percent(30), ..params() }.validate().unwrap_err();
+        let err = AssetParams {
+            liquidation_penalty: Decimal::percent(30),
+            ..params()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.contains("1.04"), "{err}");
-        let err = AssetParams { reserve_factor: Decimal::one(), ..params() }.validate().unwrap_err();
+        let err = AssetParams {
+            reserve_factor: Decimal::one(),
+            ..params()
+        }
+        .validate()
+        .unwrap_err();
         assert!(err.contains("reserve_factor"), "{err}");
     }
 
@@ -413,16 +471,29 @@ mod tests {
             serde_json::from_str(r#"{"withdraw":{"denom":"uatom","amount":"100"}}"#).unwrap();
         assert_eq!(
             msg,
-            ExecuteMsg::Withdraw { denom: "uatom".into(), amount: Some(Uint128::new(100)), recipient: None }
+            ExecuteMsg::Withdraw {
+                denom: "uatom".into(),
+                amount: Some(Uint128::new(100)),
+                recipient: None
+            }
         );
         // internal messages accept the API's minimal form
         let msg: ExecuteMsg =
             serde_json::from_str(r#"{"repay_from_auction":{"borrower":"b","lot_id":3}}"#).unwrap();
         assert_eq!(
             msg,
-            ExecuteMsg::RepayFromAuction { borrower: "b".into(), lot_id: 3, close: false, penalty_collected: Uint128::zero() }
+            ExecuteMsg::RepayFromAuction {
+                borrower: "b".into(),
+                lot_id: 3,
+                close: false,
+                penalty_collected: Uint128::zero()
+            }
         );
-        let q = serde_json::to_string(&QueryMsg::Liquidatable { start_after: None, limit: Some(5) }).unwrap();
+        let q = serde_json::to_string(&QueryMsg::Liquidatable {
+            start_after: None,
+            limit: Some(5),
+        })
+        .unwrap();
         assert_eq!(q, r#"{"liquidatable":{"start_after":null,"limit":5}}"#);
     }
 }

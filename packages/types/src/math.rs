@@ -61,7 +61,10 @@ pub fn div_dec(amount: Uint128, divisor: Decimal256, rounding: Rounding) -> Math
     let numerator = Uint256::from(amount)
         .checked_mul(Uint256::from(DECIMAL_FRACTIONAL))
         .map_err(|_| overflow("div_dec"))?;
-    to_u128(div_round(numerator, divisor.atomics(), rounding)?, "div_dec")
+    to_u128(
+        div_round(numerator, divisor.atomics(), rounding)?,
+        "div_dec",
+    )
 }
 
 /// `amount × numerator / denominator` in 256-bit intermediate precision, rounded as asked.
@@ -140,7 +143,11 @@ pub fn dec_saturating(value: Decimal256) -> Decimal {
 }
 
 /// `value / divisor` in `Decimal256`, rounded as asked at the 18th decimal.
-pub fn dec_div(value: Decimal256, divisor: Decimal256, rounding: Rounding) -> MathResult<Decimal256> {
+pub fn dec_div(
+    value: Decimal256,
+    divisor: Decimal256,
+    rounding: Rounding,
+) -> MathResult<Decimal256> {
     if divisor.is_zero() {
         return Err(MathError::DivideByZero {
             operation: "dec_div",
@@ -392,7 +399,9 @@ impl Ramp {
             // from − (from − to) × elapsed / span, with the product rounded down so the result
             // stays at or above the exact value.
             let gap = self.from - self.to;
-            let step = gap.checked_mul(Decimal::from_ratio(elapsed, span)).unwrap_or(gap);
+            let step = gap
+                .checked_mul(Decimal::from_ratio(elapsed, span))
+                .unwrap_or(gap);
             self.from - step
         }
     }
@@ -410,14 +419,32 @@ mod tests {
     #[test]
     fn mul_and_div_round_in_the_named_direction() {
         // 10 × 0.15 = 1.5
-        assert_eq!(mul_dec(10u128.into(), d("0.15"), Rounding::Down).unwrap(), Uint128::new(1));
-        assert_eq!(mul_dec(10u128.into(), d("0.15"), Rounding::Up).unwrap(), Uint128::new(2));
+        assert_eq!(
+            mul_dec(10u128.into(), d("0.15"), Rounding::Down).unwrap(),
+            Uint128::new(1)
+        );
+        assert_eq!(
+            mul_dec(10u128.into(), d("0.15"), Rounding::Up).unwrap(),
+            Uint128::new(2)
+        );
         // exact products do not round up
-        assert_eq!(mul_dec(10u128.into(), d("0.2"), Rounding::Up).unwrap(), Uint128::new(2));
+        assert_eq!(
+            mul_dec(10u128.into(), d("0.2"), Rounding::Up).unwrap(),
+            Uint128::new(2)
+        );
         // 10 / 3
-        assert_eq!(div_dec(10u128.into(), d("3"), Rounding::Down).unwrap(), Uint128::new(3));
-        assert_eq!(div_dec(10u128.into(), d("3"), Rounding::Up).unwrap(), Uint128::new(4));
-        assert_eq!(div_dec(9u128.into(), d("3"), Rounding::Up).unwrap(), Uint128::new(3));
+        assert_eq!(
+            div_dec(10u128.into(), d("3"), Rounding::Down).unwrap(),
+            Uint128::new(3)
+        );
+        assert_eq!(
+            div_dec(10u128.into(), d("3"), Rounding::Up).unwrap(),
+            Uint128::new(4)
+        );
+        assert_eq!(
+            div_dec(9u128.into(), d("3"), Rounding::Up).unwrap(),
+            Uint128::new(3)
+        );
         assert!(matches!(
             div_dec(1u128.into(), Decimal256::zero(), Rounding::Down),
             Err(MathError::DivideByZero { .. })
@@ -445,24 +472,48 @@ mod tests {
     fn mul_ratio_is_exact_in_256_bits() {
         let big = Uint128::MAX;
         assert_eq!(mul_ratio(big, big, big, Rounding::Down).unwrap(), big);
-        assert_eq!(mul_ratio(7u128.into(), 1u128.into(), 2u128.into(), Rounding::Up).unwrap(), Uint128::new(4));
-        assert_eq!(mul_ratio(7u128.into(), 1u128.into(), 2u128.into(), Rounding::Down).unwrap(), Uint128::new(3));
+        assert_eq!(
+            mul_ratio(7u128.into(), 1u128.into(), 2u128.into(), Rounding::Up).unwrap(),
+            Uint128::new(4)
+        );
+        assert_eq!(
+            mul_ratio(7u128.into(), 1u128.into(), 2u128.into(), Rounding::Down).unwrap(),
+            Uint128::new(3)
+        );
     }
 
     #[test]
     fn scaled_supply_rounds_down_and_debt_rounds_up_at_one_unit() {
         let index = d("1.5");
         // deposit 1 at index 1.5 → 0.666 scaled → 0 (the depositor gets no more than paid)
-        assert_eq!(scaled::supply_minted(1u128.into(), index).unwrap(), Uint128::zero());
+        assert_eq!(
+            scaled::supply_minted(1u128.into(), index).unwrap(),
+            Uint128::zero()
+        );
         // withdrawing 1 burns 1 scaled unit (0.666 rounded up)
-        assert_eq!(scaled::supply_burnt(1u128.into(), index).unwrap(), Uint128::one());
+        assert_eq!(
+            scaled::supply_burnt(1u128.into(), index).unwrap(),
+            Uint128::one()
+        );
         // 1 scaled unit is worth 1 (1.5 rounded down)
-        assert_eq!(scaled::supply_amount(1u128.into(), index).unwrap(), Uint128::one());
+        assert_eq!(
+            scaled::supply_amount(1u128.into(), index).unwrap(),
+            Uint128::one()
+        );
         // borrowing 1 mints 1 scaled unit (0.666 rounded up) that owes 2 (1.5 rounded up)
-        assert_eq!(scaled::debt_minted(1u128.into(), index).unwrap(), Uint128::one());
-        assert_eq!(scaled::debt_amount(1u128.into(), index).unwrap(), Uint128::new(2));
+        assert_eq!(
+            scaled::debt_minted(1u128.into(), index).unwrap(),
+            Uint128::one()
+        );
+        assert_eq!(
+            scaled::debt_amount(1u128.into(), index).unwrap(),
+            Uint128::new(2)
+        );
         // repaying 1 burns 0 scaled units (0.666 rounded down)
-        assert_eq!(scaled::debt_burnt(1u128.into(), index).unwrap(), Uint128::zero());
+        assert_eq!(
+            scaled::debt_burnt(1u128.into(), index).unwrap(),
+            Uint128::zero()
+        );
     }
 
     #[test]
@@ -482,23 +533,41 @@ mod tests {
         // utilization above 100% is clamped, never extrapolated
         assert_eq!(model.borrow_rate(d("1.5")).unwrap(), d("0.8"));
         assert!(model.validate().is_ok());
-        let bad = InterestModel { optimal_utilization: Decimal::one(), ..model.clone() };
+        let bad = InterestModel {
+            optimal_utilization: Decimal::one(),
+            ..model.clone()
+        };
         assert!(bad.validate().is_err());
-        let runaway = InterestModel { slope_2: Decimal::percent(10_001), ..model };
+        let runaway = InterestModel {
+            slope_2: Decimal::percent(10_001),
+            ..model
+        };
         assert!(runaway.validate().is_err());
     }
 
     #[test]
     fn utilization_is_borrowed_over_borrowed_plus_cash() {
-        assert_eq!(utilization(Uint128::zero(), Uint128::zero()), Decimal256::zero());
+        assert_eq!(
+            utilization(Uint128::zero(), Uint128::zero()),
+            Decimal256::zero()
+        );
         assert_eq!(utilization(30u128.into(), 70u128.into()), d("0.3"));
-        assert_eq!(utilization(100u128.into(), Uint128::zero()), Decimal256::one());
+        assert_eq!(
+            utilization(100u128.into(), Uint128::zero()),
+            Decimal256::one()
+        );
     }
 
     #[test]
     fn supply_rate_passes_on_the_interest_less_the_reserve_factor() {
         // 10% borrow rate, half the supply lent, 20% reserve → 10% × 0.5 × 0.8 = 4%
-        let rate = supply_rate(d("0.1"), 50u128.into(), 100u128.into(), Decimal::percent(20)).unwrap();
+        let rate = supply_rate(
+            d("0.1"),
+            50u128.into(),
+            100u128.into(),
+            Decimal::percent(20),
+        )
+        .unwrap();
         assert_eq!(rate, d("0.04"));
         assert_eq!(
             supply_rate(d("0.1"), Uint128::zero(), 100u128.into(), Decimal::zero()).unwrap(),
@@ -509,7 +578,13 @@ mod tests {
     #[test]
     fn accrual_is_linear_over_the_interval() {
         // 10% a year for half a year → × 1.05
-        let index = accrue_index(Decimal256::one(), d("0.1"), SECONDS_PER_YEAR / 2, Rounding::Down).unwrap();
+        let index = accrue_index(
+            Decimal256::one(),
+            d("0.1"),
+            SECONDS_PER_YEAR / 2,
+            Rounding::Down,
+        )
+        .unwrap();
         assert_eq!(index, d("1.05"));
         // a full year at 10% from 1.05 → 1.155
         let index = accrue_index(index, d("0.1"), SECONDS_PER_YEAR, Rounding::Down).unwrap();
@@ -518,7 +593,10 @@ mod tests {
         let down = accrue_index(Decimal256::one(), d("0.1"), 1, Rounding::Down).unwrap();
         let up = accrue_index(Decimal256::one(), d("0.1"), 1, Rounding::Up).unwrap();
         assert_eq!(up.atomics() - down.atomics(), Uint256::one());
-        assert_eq!(accrue_index(d("1.2"), d("0.1"), 0, Rounding::Up).unwrap(), d("1.2"));
+        assert_eq!(
+            accrue_index(d("1.2"), d("0.1"), 0, Rounding::Up).unwrap(),
+            d("1.2")
+        );
     }
 
     #[test]
@@ -548,7 +626,12 @@ mod tests {
 
     #[test]
     fn ramp_moves_linearly_and_never_ahead_of_schedule() {
-        let ramp = Ramp { from: Decimal::percent(80), to: Decimal::percent(70), start: 100, end: 200 };
+        let ramp = Ramp {
+            from: Decimal::percent(80),
+            to: Decimal::percent(70),
+            start: 100,
+            end: 200,
+        };
         assert_eq!(ramp.value_at(50), Decimal::percent(80));
         assert_eq!(ramp.value_at(100), Decimal::percent(80));
         assert_eq!(ramp.value_at(150), Decimal::percent(75));

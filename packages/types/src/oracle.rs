@@ -121,7 +121,9 @@ impl PriceSource {
     pub fn conf_multiplier(&self) -> Decimal {
         match self {
             PriceSource::Fixed { .. } => Decimal::zero(),
-            PriceSource::Pyth { conf_multiplier, .. } => *conf_multiplier,
+            PriceSource::Pyth {
+                conf_multiplier, ..
+            } => *conf_multiplier,
         }
     }
 
@@ -164,7 +166,9 @@ impl PriceSource {
                     ));
                 }
                 if *denom_decimals > 36 {
-                    return Err(format!("denom_decimals must be at most 36, got {denom_decimals}"));
+                    return Err(format!(
+                        "denom_decimals must be at most 36, got {denom_decimals}"
+                    ));
                 }
             }
         }
@@ -269,7 +273,11 @@ impl CircuitRecord {
             .iter()
             .filter(|o| o.publish_time >= window_start && !o.price.is_zero())
             .any(|o| {
-                let gap = if price > o.price { price - o.price } else { o.price - price };
+                let gap = if price > o.price {
+                    price - o.price
+                } else {
+                    o.price - price
+                };
                 // gap / o.price > max_move  ⇔  gap > max_move × o.price
                 dec_mul(max_move, o.price, Rounding::Down)
                     .map(|limit| gap > limit)
@@ -299,7 +307,10 @@ impl CircuitRecord {
         let window_start = now.saturating_sub(self.move_window);
         self.observations.retain(|o| o.publish_time >= window_start);
         if self.observations.last().map(|o| o.publish_time) != Some(publish_time) {
-            self.observations.push(Observation { price, publish_time });
+            self.observations.push(Observation {
+                price,
+                publish_time,
+            });
         }
         while self.observations.len() > MAX_OBSERVATIONS {
             self.observations.remove(0);
@@ -312,7 +323,10 @@ impl CircuitRecord {
         let breaching = current_price.is_some_and(|p| self.breached_by(p, now));
         let closes_at = if breaching {
             // A live breach keeps it open at least one cooldown from now.
-            Some(now.saturating_add(self.cooldown).max(self.closes_at().unwrap_or(0)))
+            Some(
+                now.saturating_add(self.cooldown)
+                    .max(self.closes_at().unwrap_or(0)),
+            )
         } else if open {
             self.closes_at()
         } else {
@@ -388,8 +402,8 @@ impl ResolvedPrice {
 
     /// price + k·conf: what debt costs when checking a borrow.
     pub fn debt_price(&self) -> Decimal256 {
-        let spread =
-            dec_mul(self.conf, dec256(self.conf_multiplier), Rounding::Up).unwrap_or(Decimal256::MAX);
+        let spread = dec_mul(self.conf, dec256(self.conf_multiplier), Rounding::Up)
+            .unwrap_or(Decimal256::MAX);
         self.price.saturating_add(spread)
     }
 
@@ -418,7 +432,10 @@ pub fn convert_pyth_value(
     let value = Uint256::from(value);
     if exponent >= 0 {
         let factor = pow10(exponent)?;
-        Decimal256::from_atomics(value, 0).ok()?.checked_mul(factor).ok()
+        Decimal256::from_atomics(value, 0)
+            .ok()?
+            .checked_mul(factor)
+            .ok()
     } else {
         // from_atomics divides exactly for up to 18 places and rounds down beyond; beyond 36
         // places every u64 is zero, which validation then refuses as a zero price.
@@ -445,7 +462,10 @@ fn unavailable(denom: &str, reason: impl Into<String>) -> PriceError {
 
 fn positive(denom: &str, what: &str, price: &PythPrice) -> Result<u64, PriceError> {
     if price.price < 0 {
-        return Err(unavailable(denom, format!("{what} is negative ({})", price.price)));
+        return Err(unavailable(
+            denom,
+            format!("{what} is negative ({})", price.price),
+        ));
     }
     if price.price == 0 {
         return Err(unavailable(denom, format!("{what} is zero")));
@@ -501,12 +521,17 @@ pub fn validate_pyth_feed(
             });
         }
         let raw_ema = positive(denom, "EMA price", &feed.ema_price)?;
-        let ema_price = convert_pyth_value(raw_ema, feed.ema_price.expo, quote_decimals, denom_decimals)
-            .ok_or_else(|| unavailable(denom, "EMA conversion overflows"))?;
+        let ema_price =
+            convert_pyth_value(raw_ema, feed.ema_price.expo, quote_decimals, denom_decimals)
+                .ok_or_else(|| unavailable(denom, "EMA conversion overflows"))?;
         if ema_price.is_zero() {
             return Err(unavailable(denom, "EMA price is zero after conversion"));
         }
-        let gap = if price > ema_price { price - ema_price } else { ema_price - price };
+        let gap = if price > ema_price {
+            price - ema_price
+        } else {
+            ema_price - price
+        };
         let deviation_limit = dec_mul(ema_price, dec256(max_deviation), Rounding::Down)
             .map_err(|_| unavailable(denom, "deviation check overflows"))?;
         if gap > deviation_limit {
@@ -629,8 +654,18 @@ mod tests {
     fn feed(price: i64, conf: u64, expo: i32, publish_time: i64, ema: i64) -> PriceFeed {
         PriceFeed {
             id: HexBinary::from(vec![7u8; 32]),
-            price: PythPrice { price, conf, expo, publish_time },
-            ema_price: PythPrice { price: ema, conf, expo, publish_time },
+            price: PythPrice {
+                price,
+                conf,
+                expo,
+                publish_time,
+            },
+            ema_price: PythPrice {
+                price: ema,
+                conf,
+                expo,
+                publish_time,
+            },
         }
     }
 
@@ -653,18 +688,33 @@ mod tests {
     #[test]
     fn conversion_applies_expo_and_both_decimals_exactly() {
         // $12.34567890 with expo −8, 6 → 6 decimals: 12.3456789 uusd per uatom
-        assert_eq!(convert_pyth_value(1_234_567_890, -8, 6, 6).unwrap(), d("12.3456789"));
+        assert_eq!(
+            convert_pyth_value(1_234_567_890, -8, 6, 6).unwrap(),
+            d("12.3456789")
+        );
         // ETH at $3000 (expo −8), 18 decimals, quote 6 decimals: 3000e6 / 1e18 = 3e-9
-        assert_eq!(convert_pyth_value(300_000_000_000, -8, 6, 18).unwrap(), d("0.000000003"));
+        assert_eq!(
+            convert_pyth_value(300_000_000_000, -8, 6, 18).unwrap(),
+            d("0.000000003")
+        );
         // a positive exponent multiplies
         assert_eq!(convert_pyth_value(5, 2, 6, 6).unwrap(), d("500"));
         // below 10^-18 rounds down to what Decimal256 can hold: 150 × 10^-20 = 1.5e-18
-        assert_eq!(convert_pyth_value(150, -8, 0, 12).unwrap(), d("0.000000000000000001"));
-        assert_eq!(convert_pyth_value(15, -8, 0, 12).unwrap(), Decimal256::zero());
+        assert_eq!(
+            convert_pyth_value(150, -8, 0, 12).unwrap(),
+            d("0.000000000000000001")
+        );
+        assert_eq!(
+            convert_pyth_value(15, -8, 0, 12).unwrap(),
+            Decimal256::zero()
+        );
         // out of range is None, never a panic
         assert_eq!(convert_pyth_value(u64::MAX, i32::MAX, 6, 6), None);
         assert_eq!(convert_pyth_value(u64::MAX, 60, 18, 0), None);
-        assert_eq!(convert_pyth_value(u64::MAX, -100, 0, 0), Some(Decimal256::zero()));
+        assert_eq!(
+            convert_pyth_value(u64::MAX, -100, 0, 0),
+            Some(Decimal256::zero())
+        );
     }
 
     #[test]
@@ -695,7 +745,10 @@ mod tests {
             );
         }
         // a publish time too far in the future is refused as well
-        assert!(matches!(check(&f, PriceKind::Liquidation, 900), Err(PriceError::PriceStale { .. })));
+        assert!(matches!(
+            check(&f, PriceKind::Liquidation, 900),
+            Err(PriceError::PriceStale { .. })
+        ));
     }
 
     #[test]
@@ -703,7 +756,10 @@ mod tests {
         for price in [0, -5] {
             let f = feed(price, 1, -8, 1_000, 1_000_000_000);
             for kind in [PriceKind::Default, PriceKind::Liquidation] {
-                assert!(matches!(check(&f, kind, 1_000), Err(PriceError::PriceUnavailable { .. })));
+                assert!(matches!(
+                    check(&f, kind, 1_000),
+                    Err(PriceError::PriceUnavailable { .. })
+                ));
             }
         }
     }
@@ -712,8 +768,14 @@ mod tests {
     fn wide_confidence_fails_default_only() {
         // conf 2.1% of the price
         let f = feed(1_000_000_000, 21_000_000, -8, 1_000, 1_000_000_000);
-        assert!(matches!(check(&f, PriceKind::Default, 1_000), Err(PriceError::PriceLowConfidence { .. })));
-        assert_eq!(check(&f, PriceKind::Liquidation, 1_000).unwrap().price, d("10"));
+        assert!(matches!(
+            check(&f, PriceKind::Default, 1_000),
+            Err(PriceError::PriceLowConfidence { .. })
+        ));
+        assert_eq!(
+            check(&f, PriceKind::Liquidation, 1_000).unwrap().price,
+            d("10")
+        );
         // exactly at the limit passes
         let f = feed(1_000_000_000, 20_000_000, -8, 1_000, 1_000_000_000);
         assert!(check(&f, PriceKind::Default, 1_000).is_ok());
@@ -723,7 +785,10 @@ mod tests {
     fn deviation_from_the_ema_fails_default_only() {
         // price 10, EMA 9.5: 5.26% away from the EMA
         let f = feed(1_000_000_000, 1_000_000, -8, 1_000, 950_000_000);
-        assert!(matches!(check(&f, PriceKind::Default, 1_000), Err(PriceError::PriceDeviation { .. })));
+        assert!(matches!(
+            check(&f, PriceKind::Default, 1_000),
+            Err(PriceError::PriceDeviation { .. })
+        ));
         assert!(check(&f, PriceKind::Liquidation, 1_000).is_ok());
         // 5% exactly passes
         let f = feed(1_050_000_000, 1_000_000, -8, 1_000, 1_000_000_000);
@@ -747,11 +812,37 @@ mod tests {
             f(&mut s);
             s.validate()
         };
-        assert!(with(&|s| if let PriceSource::Pyth { max_confidence, .. } = s { *max_confidence = Decimal::percent(21) }).unwrap_err().contains("max_confidence"));
-        assert!(with(&|s| if let PriceSource::Pyth { max_deviation, .. } = s { *max_deviation = Decimal::percent(21) }).unwrap_err().contains("max_deviation"));
-        assert!(with(&|s| if let PriceSource::Pyth { max_staleness, .. } = s { *max_staleness = 0 }).unwrap_err().contains("max_staleness"));
-        assert!(with(&|s| if let PriceSource::Pyth { feed_id, .. } = s { *feed_id = "12".into() }).unwrap_err().contains("32 bytes"));
-        assert!(PriceSource::Fixed { price: Decimal256::zero() }.validate().is_err());
+        assert!(
+            with(&|s| if let PriceSource::Pyth { max_confidence, .. } = s {
+                *max_confidence = Decimal::percent(21)
+            })
+            .unwrap_err()
+            .contains("max_confidence")
+        );
+        assert!(
+            with(&|s| if let PriceSource::Pyth { max_deviation, .. } = s {
+                *max_deviation = Decimal::percent(21)
+            })
+            .unwrap_err()
+            .contains("max_deviation")
+        );
+        assert!(
+            with(&|s| if let PriceSource::Pyth { max_staleness, .. } = s {
+                *max_staleness = 0
+            })
+            .unwrap_err()
+            .contains("max_staleness")
+        );
+        assert!(with(&|s| if let PriceSource::Pyth { feed_id, .. } = s {
+            *feed_id = "12".into()
+        })
+        .unwrap_err()
+        .contains("32 bytes"));
+        assert!(PriceSource::Fixed {
+            price: Decimal256::zero()
+        }
+        .validate()
+        .is_err());
     }
 
     #[test]
@@ -773,11 +864,24 @@ mod tests {
         assert!(!circuit.is_open(1_800, None));
         assert_eq!(circuit.closes_at(), Some(1_800));
         // a live breach shows as open before anyone observes it
-        let fresh = CircuitRecord { observations: vec![Observation { price: d("10"), publish_time: 5_000 }], ..CircuitRecord::new(Decimal::percent(10), 300, 600) };
+        let fresh = CircuitRecord {
+            observations: vec![Observation {
+                price: d("10"),
+                publish_time: 5_000,
+            }],
+            ..CircuitRecord::new(Decimal::percent(10), 300, 600)
+        };
         assert!(fresh.is_open(5_010, Some(d("7"))));
         assert!(!fresh.is_open(5_010, Some(d("9.5"))));
         let view = fresh.to_response(5_010, Some(d("7")));
-        assert_eq!(view, CircuitResponse { open: true, opened_at: Some(5_010), closes_at: Some(5_610) });
+        assert_eq!(
+            view,
+            CircuitResponse {
+                open: true,
+                opened_at: Some(5_010),
+                closes_at: Some(5_610)
+            }
+        );
     }
 
     #[test]
@@ -787,7 +891,10 @@ mod tests {
             circuit.observe(d("10"), t, t);
         }
         assert_eq!(circuit.observations.len(), MAX_OBSERVATIONS);
-        assert_eq!(circuit.observations[0].publish_time, 100 - MAX_OBSERVATIONS as u64);
+        assert_eq!(
+            circuit.observations[0].publish_time,
+            100 - MAX_OBSERVATIONS as u64
+        );
         // the same publish time is recorded once
         circuit.observe(d("10"), 99, 100);
         assert_eq!(circuit.observations.len(), MAX_OBSERVATIONS);

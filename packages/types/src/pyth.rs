@@ -52,7 +52,10 @@ mod as_string {
     use std::fmt::Display;
     use std::str::FromStr;
 
-    pub fn serialize<T: Display, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Display, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&value.to_string())
     }
 
@@ -128,7 +131,10 @@ mod tests {
             r#"{"price":"-9000000000000000000","conf":"18446744073709551615","expo":2,"publish_time":-1}"#
         );
         assert_eq!(serde_json::from_str::<PythPrice>(&json).unwrap(), price);
-        assert!(serde_json::from_str::<PythPrice>(r#"{"price":12,"conf":"1","expo":0,"publish_time":0}"#).is_err());
+        assert!(serde_json::from_str::<PythPrice>(
+            r#"{"price":12,"conf":"1","expo":0,"publish_time":0}"#
+        )
+        .is_err());
     }
 
     #[test]

@@ -1,0 +1,316 @@
+//! Auto-deleveraging: scores, the bucket index, and the arithmetic of one write-down.
+//!
+//! The index holds only suppliers that owe debt (an account without debt has leverage 0 and is
+//! reached by socialisation alone). Entries are `(denom, bucket, account) → score`, with the
+//! scaled supply filed per `(denom, bucket)` kept beside them, so a step finds its candidates
+//! and its pro-rata fraction without scanning accounts.
+
+use std::collections::BTreeMap;
+
+use cosmwasm_std::{Addr, Decimal, Decimal256, Order, Storage, Uint128};
+
+use ballast_types::backstop::BackstopParams;
+use ballast_types::math::{
+    dec256, dec_div, dec_mul, dec_saturating, dec_to_uint, MathResult, Rounding,
+};
+
+use crate::error::ContractResult;
+use crate::health::Valuation;
+use crate::ledger::Ledger;
+use crate::state::{Account, ADL_BUCKET_SUPPLY, ADL_INDEX};
+
+/// Score = leverage × (1 + yield), where yield is the growth of the liquidity index since the
+/// supply's (weighted) entry, never below zero.
+pub fn score(
+    leverage: Decimal256,
+    liquidity_index: Decimal256,
+    entry_index: Decimal256,
+) -> MathResult<Decimal256> {
+    let growth = if entry_index.is_zero() || liquidity_index <= entry_index {
+        Decimal256::one()
+    } else {
+        dec_div(liquidity_index, entry_index, Rounding::Down)?
+    };
+    dec_mul(leverage, growth, Rounding::Down)
+}
+
+/// The score of each of the account's supplies, for an account that owes debt and still has
+/// net value; empty otherwise (such an account is not filed).
+pub fn scores(
+    ledger: &Ledger,
+    account: &Account,
+    valuation: &Valuation,
+) -> ContractResult<BTreeMap<String, Decimal>> {
+    let mut out = BTreeMap::new();
+    if !account.has_debt() {
+        return Ok(out);
+    }
+    let Some(leverage) = valuation.leverage()? else {
+        return Ok(out);
+    };
+    for position in account.supplies.iter().filter(|p| !p.scaled.is_zero()) {
+        let asset = ledger.get(&position.denom)?;
+        let s = score(leverage, asset.state.liquidity_index, position.entry_index)?;
+        out.insert(position.denom.clone(), dec_saturating(s));
+    }
+    Ok(out)
+}
+
+/// Brings the index in line with an account's change from `before` (as stored) to `after`.
+/// With `scores`, every supply is (re)filed by its fresh score; without, a supply keeps its
+/// bucket and only the filed amount follows its balance (deposits and repays only lower a
+/// score, so a stale entry overestimates and never lets an account dodge ADL).
+pub fn sync(
+    storage: &mut dyn Storage,
+    account_addr: &Addr,
+    before: &Account,
+    after: &mut Account,
+    params: Option<&BackstopParams>,
+    scores: Option<&BTreeMap<String, Decimal>>,
+) -> ContractResult<()> {
+    let mut denoms: Vec<String> = before
+        .supplies
+        .iter()
+        .chain(after.supplies.iter())
+        .map(|p| p.denom.clone())
+        .collect();
+    denoms.sort();
+    denoms.dedup();
+    let has_debt = after.has_debt();
+    for denom in denoms {
+        let old = before
+            .supply(&denom)
+            .and_then(|p| p.adl_bucket.map(|b| (b, p.scaled)));
+        let new_scaled = after.supply(&denom).map(|p| p.scaled).unwrap_or_default();
+        let kept_bucket = after.supply(&denom).and_then(|p| p.adl_bucket);
+        let (new_bucket, new_score) = if new_scaled.is_zero() || !has_debt {
+            (None, None)
+        } else {
+            match (scores, params) {
+                (Some(scores), Some(params)) => match scores.get(&denom) {
+                    Some(s) => (Some(params.bucket_of(*s)), Some(*s)),
+                    None => (None, None),
+                },
+                _ => (kept_bucket, None),
+            }
+        };
+        let old_score = match old {
+            Some((bucket, _)) => ADL_INDEX.may_load(storage, (&denom, bucket, account_addr))?,
+            None => None,
+        };
+        let score_to_file = new_score.or(old_score).unwrap_or_default();
+        let unchanged = old.map(|(b, _)| b) == new_bucket
+            && old.map(|(_, s)| s).unwrap_or_default() == new_scaled
+            && (new_score.is_none() || new_score == old_score);
+        if !unchanged {
+            if let Some((bucket, scaled)) = old {
+                ADL_INDEX.remove(storage, (&denom, bucket, account_addr));
+                adjust_bucket(storage, &denom, bucket, scaled, false)?;
+            }
+            if let Some(bucket) = new_bucket {
+                ADL_INDEX.save(storage, (&denom, bucket, account_addr), &score_to_file)?;
+                adjust_bucket(storage, &denom, bucket, new_scaled, true)?;
+            }
+        }
+        if let Some(position) = after.supply_mut(&denom) {
+            position.adl_bucket = new_bucket;
+        }
+    }
+    Ok(())
+}
+
+fn adjust_bucket(
+    storage: &mut dyn Storage,
+    denom: &str,
+    bucket: u8,
+    scaled: Uint128,
+    add: bool,
+) -> ContractResult<()> {
+    let key = (denom, bucket);
+    let current = ADL_BUCKET_SUPPLY
+        .may_load(storage, key)?
+        .unwrap_or_default();
+    let next = if add {
+        current + scaled
+    } else {
+        current.saturating_sub(scaled)
+    };
+    if next.is_zero() {
+        ADL_BUCKET_SUPPLY.remove(storage, key);
+    } else {
+        ADL_BUCKET_SUPPLY.save(storage, key, &next)?;
+    }
+    Ok(())
+}
+
+/// The highest bucket of `denom` with supply filed, and that supply (scaled).
+pub fn top_bucket(
+    storage: &dyn Storage,
+    denom: &str,
+    bucket_count: usize,
+) -> ContractResult<Option<(u8, Uint128)>> {
+    for bucket in (0..=bucket_count as u8).rev() {
+        if let Some(supply) = ADL_BUCKET_SUPPLY.may_load(storage, (denom, bucket))? {
+            if !supply.is_zero() {
+                return Ok(Some((bucket, supply)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The next filed account in `(denom, bucket)` after `after` (address order).
+pub fn next_candidate(
+    storage: &dyn Storage,
+    denom: &str,
+    bucket: u8,
+    after: Option<&Addr>,
+) -> ContractResult<Option<Addr>> {
+    let start = after.map(cw_storage_plus::Bound::exclusive);
+    let next = ADL_INDEX
+        .prefix((denom, bucket))
+        .keys(storage, start, None, Order::Ascending)
+        .next()
+        .transpose()?;
+    Ok(next)
+}
+
+/// The largest write-down of `denom` supply that keeps the account's health factor at or above
+/// `min_hf`, given that each unit written down removes `denom_weight` (its price × threshold, if
+/// it is collateral) and brings `in_kind_weight` of in-kind collateral (price × threshold per
+/// unit written down). `None` means no limit.
+pub fn max_write_down(
+    weighted_collateral: Decimal256,
+    debt_value: Decimal256,
+    min_hf: Decimal,
+    denom_weight: Decimal256,
+    in_kind_weight: Decimal256,
+) -> MathResult<Option<Uint128>> {
+    if debt_value.is_zero() || in_kind_weight >= denom_weight {
+        return Ok(None);
+    }
+    let floor = dec_mul(dec256(min_hf), debt_value, Rounding::Up)?;
+    if weighted_collateral <= floor {
+        return Ok(Some(Uint128::zero()));
+    }
+    let per_unit = denom_weight - in_kind_weight;
+    let room = dec_div(weighted_collateral - floor, per_unit, Rounding::Down)?;
+    Ok(Some(
+        dec_to_uint(room, Rounding::Down).unwrap_or(Uint128::MAX),
+    ))
+}
+
+/// The share of `amount` of in-kind collateral that a write-down of `written` out of a
+/// deficit of `deficit` carries, rounded down (the last write-down takes what is left).
+pub fn in_kind_share(amount: Uint128, written: Uint128, deficit: Uint128) -> MathResult<Uint128> {
+    if written >= deficit {
+        return Ok(amount);
+    }
+    ballast_types::math::mul_ratio(amount, written, deficit, Rounding::Down)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal256 {
+        Decimal256::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn score_is_leverage_times_one_plus_yield() {
+        // leverage 2, index grew from 1.0 to 1.1: 2 × 1.1
+        assert_eq!(score(d("2"), d("1.1"), d("1")).unwrap(), d("2.2"));
+        // no yield: the leverage itself
+        assert_eq!(score(d("2"), d("1"), d("1")).unwrap(), d("2"));
+        // an index below the entry (after socialisation) counts as no yield, not negative
+        assert_eq!(score(d("2"), d("0.9"), d("1")).unwrap(), d("2"));
+        // no debt, no score
+        assert_eq!(
+            score(Decimal256::zero(), d("1.5"), d("1")).unwrap(),
+            Decimal256::zero()
+        );
+    }
+
+    #[test]
+    fn write_down_stops_at_the_minimum_health_factor() {
+        // weighted 1,100 against debt 1,000; min HF 1.05 leaves 50 of room; each unit of D costs
+        // 0.8 of weight and brings no in-kind collateral: 50 / 0.8 = 62.5 → 62
+        assert_eq!(
+            max_write_down(
+                d("1100"),
+                d("1000"),
+                Decimal::percent(105),
+                d("0.8"),
+                Decimal256::zero()
+            )
+            .unwrap(),
+            Some(Uint128::new(62))
+        );
+        // in-kind collateral worth 0.5 per unit halves the cost: 50 / 0.3 = 166.6 → 166
+        assert_eq!(
+            max_write_down(
+                d("1100"),
+                d("1000"),
+                Decimal::percent(105),
+                d("0.8"),
+                d("0.5")
+            )
+            .unwrap(),
+            Some(Uint128::new(166))
+        );
+        // in-kind worth as much as what is written down: no limit
+        assert_eq!(
+            max_write_down(
+                d("1100"),
+                d("1000"),
+                Decimal::percent(105),
+                d("0.8"),
+                d("0.8")
+            )
+            .unwrap(),
+            None
+        );
+        // already at or below the minimum: nothing
+        assert_eq!(
+            max_write_down(
+                d("1050"),
+                d("1000"),
+                Decimal::percent(105),
+                d("0.8"),
+                Decimal256::zero()
+            )
+            .unwrap(),
+            Some(Uint128::zero())
+        );
+        // no debt: no limit
+        assert_eq!(
+            max_write_down(
+                d("10"),
+                Decimal256::zero(),
+                Decimal::percent(105),
+                d("0.8"),
+                Decimal256::zero()
+            )
+            .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn in_kind_share_is_pro_rata_and_the_last_takes_the_rest() {
+        assert_eq!(
+            in_kind_share(Uint128::new(100), Uint128::new(1), Uint128::new(3)).unwrap(),
+            Uint128::new(33)
+        );
+        assert_eq!(
+            in_kind_share(Uint128::new(100), Uint128::new(3), Uint128::new(3)).unwrap(),
+            Uint128::new(100)
+        );
+        assert_eq!(
+            in_kind_share(Uint128::new(100), Uint128::new(5), Uint128::new(3)).unwrap(),
+            Uint128::new(100)
+        );
+    }
+}
