@@ -12,7 +12,7 @@ use crate::execute::{
     adl, admin, borrow, collateral, cover, deposit, liquidate, lots, repay, reserves, withdraw,
 };
 use crate::query;
-use crate::state::{CircuitState, CIRCUIT, CONFIG, PENDING_DEFICITS};
+use crate::state::{CircuitState, ASSET_LIST, CIRCUIT, CONFIG, PENDING_DEFICITS};
 
 pub const CONTRACT_NAME: &str = "crates.io:ballast-market";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -49,6 +49,7 @@ pub fn instantiate(
     CONFIG.save(deps.storage, &config)?;
     CIRCUIT.save(deps.storage, &CircuitState::default())?;
     PENDING_DEFICITS.save(deps.storage, &0)?;
+    ASSET_LIST.save(deps.storage, &vec![])?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("owner", config.owner)

@@ -9,7 +9,7 @@ use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
 use ballast_types::market::AssetParams;
-pub use ballast_types::market::{CONFIG, DEFICITS, PENDING_DEFICITS};
+pub use ballast_types::market::{ASSET_LIST, CONFIG, DEFICITS, PENDING_DEFICITS};
 use ballast_types::math::Ramp;
 
 /// An asset's configuration: what the owner sets, and the ramp of a lowered threshold.

@@ -392,6 +392,9 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const DEFICITS: Map<&str, Deficit> = Map::new("deficits");
 /// How many denoms have a deficit pending (stakers' exits are gated while it is non-zero).
 pub const PENDING_DEFICITS: Item<u32> = Item::new("pending_deficits");
+/// Every listed denom, in listing order (the backstop reads it to know which balances it may
+/// hold: cosmwasm-std 3 has no query for all of a contract's balances).
+pub const ASSET_LIST: Item<Vec<String>> = Item::new("asset_list");
 
 #[cfg(test)]
 mod tests {

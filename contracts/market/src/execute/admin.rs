@@ -10,7 +10,7 @@ use ballast_types::math::Ramp;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{effective_level, unauthorized};
 use crate::ledger::Ledger;
-use crate::state::{AssetConfig, AssetState, ASSETS, ASSET_STATES, CIRCUIT, CONFIG};
+use crate::state::{AssetConfig, AssetState, ASSETS, ASSET_LIST, ASSET_STATES, CIRCUIT, CONFIG};
 
 fn ensure_owner(config: &Config, info: &MessageInfo, action: &str) -> ContractResult<()> {
     if info.sender != config.owner {
