@@ -56,6 +56,9 @@ pub fn init_asset(
             lt_ramp: None,
         },
     )?;
+    let mut listed = ASSET_LIST.may_load(deps.storage)?.unwrap_or_default();
+    listed.push(denom.clone());
+    ASSET_LIST.save(deps.storage, &listed)?;
     ASSET_STATES.save(
         deps.storage,
         &denom,
