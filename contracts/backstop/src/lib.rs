@@ -1,20 +1,11 @@
-//! Ballast backstop: skeleton while the contract is being written (see docs/ARCHITECTURE.md).
-pub mod contract {
-    #[cfg(not(feature = "library"))]
-    use cosmwasm_std::entry_point;
-    use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError, StdResult};
-    use ballast_types::backstop::{ExecuteMsg, InstantiateMsg, QueryMsg};
+//! Ballast backstop: the insurance fund with its stakers, the loss waterfall, absorption of
+//! failed lots, sales of absorbed collateral, keeper pay, and the entry point of ADL.
 
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn instantiate(_deps: DepsMut, _env: Env, _info: MessageInfo, _msg: InstantiateMsg) -> StdResult<Response> {
-        Ok(Response::new())
-    }
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn execute(_deps: DepsMut, _env: Env, _info: MessageInfo, _msg: ExecuteMsg) -> StdResult<Response> {
-        Err(StdError::msg("the backstop contract is not written yet"))
-    }
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn query(_deps: Deps, _env: Env, _msg: QueryMsg) -> StdResult<Binary> {
-        Err(StdError::msg("the backstop contract is not written yet"))
-    }
-}
+pub mod contract;
+pub mod error;
+pub mod execute;
+pub mod query;
+pub mod state;
+pub mod waterfall;
+
+pub use crate::error::ContractError;
