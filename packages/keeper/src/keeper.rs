@@ -840,3 +840,6 @@ pub fn oracle_price(
     )?;
     Ok(answer.price)
 }
+
+#[cfg(test)]
+mod tests;
