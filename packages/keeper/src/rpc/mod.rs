@@ -15,6 +15,8 @@
 //!
 //! The trait is synchronous; the chain owns a current-thread tokio runtime and blocks on it.
 
+#[cfg(test)]
+mod fake_node;
 pub mod key;
 pub mod retry;
 pub mod tx;
@@ -156,10 +158,29 @@ impl RpcChain {
             .build()
             .map_err(|e| ChainError::Other(e.to_string()))?;
         let url: HttpClientUrl = cfg.rpc.parse().map_err(transport)?;
+        // A node on this machine is never reached through a proxy from the environment.
+        let loopback = reqwest::Url::parse(&cfg.rpc)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| {
+                    h == "localhost"
+                        || h.parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
+                        || h == "[::1]"
+                })
+            })
+            .unwrap_or(false);
+        let mut http = reqwest::Client::builder()
+            .user_agent(concat!("ballast-keeper/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(cfg.timeout_secs));
+        if loopback {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(transport)?;
         let build = |compat: CompatMode| {
             HttpClient::builder(url.clone())
                 .compat_mode(compat)
-                .timeout(Duration::from_secs(cfg.timeout_secs))
+                .client(http.clone())
                 .build()
                 .map_err(transport)
         };
@@ -551,5 +572,230 @@ mod tests {
             .err()
             .unwrap()
             .contains("set key_file or key_env"));
+    }
+
+    use super::fake_node::{FakeNode, NodeState, CHAIN_ID};
+    use crate::deploy::Deployer;
+
+    fn config(node: &FakeNode) -> ChainConfig {
+        ChainConfig {
+            rpc: node.url(),
+            chain_id: CHAIN_ID.into(),
+            prefix: "wasm".into(),
+            fee_denom: "ustake".into(),
+            gas_price: 0.025,
+            gas_adjustment: 1.4,
+            max_gas: 1_000_000,
+            key_file: None,
+            key_env: None,
+            hd_path: default_hd_path(),
+            memo: "test".into(),
+            timeout_secs: 5,
+            inclusion_timeout_secs: 5,
+            poll_interval_ms: 10,
+            retry: RetryPolicy {
+                max_attempts: 4,
+                initial_backoff_ms: 1,
+                max_backoff_ms: 5,
+            },
+            compat: None,
+        }
+    }
+
+    fn key() -> SigningKey {
+        SigningKey::from_slice(&[3u8; 32]).unwrap()
+    }
+
+    fn contract() -> String {
+        SigningKey::from_slice(&[9u8; 32])
+            .unwrap()
+            .public_key()
+            .account_id("wasm")
+            .unwrap()
+            .to_string()
+    }
+
+    fn liquidate(borrower: &str) -> ContractMsg {
+        ContractMsg::new(
+            contract(),
+            &serde_json::json!({"liquidate": {"borrower": borrower}}),
+            vec![],
+        )
+        .unwrap()
+    }
+
+    fn node() -> FakeNode {
+        FakeNode::start(NodeState {
+            sequence: 5,
+            balance: 777,
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn queries_go_through_abci_with_the_grpc_paths() {
+        let node = node();
+        let chain = RpcChain::connect(config(&node), key()).unwrap();
+        assert_eq!(
+            chain.block().unwrap(),
+            BlockInfo {
+                height: 100,
+                time: 1_700_000_000
+            }
+        );
+        let answer = chain.query_smart(&contract(), br#"{"config":{}}"#).unwrap();
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(answer["query"], serde_json::json!({"config": {}}));
+        assert_eq!(answer["contract"], contract());
+        let err = chain.query_smart("wasm1bad", b"{}").unwrap_err();
+        assert!(
+            matches!(&err, ChainError::Query { message, .. } if message.contains("unknown variant")),
+            "{err}"
+        );
+        assert_eq!(
+            chain.balance(&chain.sender(), "uusd").unwrap(),
+            Uint128::new(777)
+        );
+        let calls = node.calls();
+        assert!(calls.contains(&"/cosmwasm.wasm.v1.Query/SmartContractState".to_string()));
+        assert!(calls.contains(&"/cosmos.bank.v1beta1.Query/Balance".to_string()));
+    }
+
+    #[test]
+    fn connect_refuses_another_chain() {
+        let node = node();
+        let mut cfg = config(&node);
+        cfg.chain_id = "other-1".into();
+        let err = RpcChain::connect(cfg, key()).err().unwrap();
+        assert!(
+            err.to_string().contains("is on chain ballast-test-1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn execute_simulates_signs_broadcasts_and_waits_for_the_block() {
+        let node = node();
+        let mut chain = RpcChain::connect(config(&node), key()).unwrap();
+        let outcome = chain.execute(&[liquidate("alice")]).unwrap();
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(outcome.height, 101);
+        assert_eq!(outcome.gas_used, Some(123_456));
+        assert_eq!(outcome.gas_wanted, Some(140_000));
+        // gas 100,000 simulated × 1.4 = 140,000; × 0.025 = 3,500
+        assert_eq!(outcome.fee, vec![cosmwasm_std::coin(3_500, "ustake")]);
+        assert_eq!(outcome.attribute("wasm", "action"), Some("liquidate"));
+        assert_eq!(outcome.tx_hash.as_ref().unwrap().len(), 64);
+        let calls: Vec<String> = node
+            .calls()
+            .into_iter()
+            .filter(|c| c != "abci_query")
+            .collect();
+        assert_eq!(
+            calls,
+            vec![
+                "status",
+                "/cosmos.auth.v1beta1.Query/Account",
+                "/cosmos.tx.v1beta1.Service/Simulate",
+                "broadcast_tx_sync",
+                "tx",
+                "tx"
+            ]
+        );
+        assert_eq!(node.state.lock().unwrap().sequence, 6);
+        // the next transaction uses the cached sequence: no account query
+        chain.execute(&[liquidate("bob")]).unwrap();
+        let accounts = node
+            .calls()
+            .iter()
+            .filter(|c| c.ends_with("Query/Account"))
+            .count();
+        assert_eq!(accounts, 1);
+        assert_eq!(node.state.lock().unwrap().sequence, 7);
+    }
+
+    #[test]
+    fn sequence_mismatches_are_recovered_in_simulation_and_in_check_tx() {
+        let node = node();
+        let mut chain = RpcChain::connect(config(&node), key()).unwrap();
+        chain.execute(&[liquidate("alice")]).unwrap();
+        // another signer used the key: the simulation sees the mismatch, the account is re-read
+        node.state.lock().unwrap().sequence = 9;
+        let outcome = chain.execute(&[liquidate("bob")]).unwrap();
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(node.state.lock().unwrap().sequence, 10);
+        // ... or only CheckTx sees it: the expected sequence is taken from the log
+        node.state.lock().unwrap().bump_before_broadcast = 2;
+        let outcome = chain.execute(&[liquidate("carol")]).unwrap();
+        assert!(outcome.is_ok(), "{outcome:?}");
+        assert_eq!(node.state.lock().unwrap().sequence, 13);
+        let broadcasts = node
+            .calls()
+            .iter()
+            .filter(|c| *c == "broadcast_tx_sync")
+            .count();
+        assert_eq!(broadcasts, 4);
+    }
+
+    #[test]
+    fn a_failing_simulation_is_not_broadcast() {
+        let node = node();
+        let mut chain = RpcChain::connect(config(&node), key()).unwrap();
+        let sim = chain.simulate(&[liquidate("fail")]).unwrap();
+        assert!(sim.error.unwrap().contains("told to fail"));
+        let outcome = chain.execute(&[liquidate("fail")]).unwrap();
+        assert!(outcome
+            .error
+            .unwrap()
+            .starts_with("simulation failed, not broadcast"));
+        assert!(!node.calls().contains(&"broadcast_tx_sync".to_string()));
+        assert_eq!(node.state.lock().unwrap().sequence, 5);
+        let sim = chain.simulate(&[liquidate("alice")]).unwrap();
+        assert_eq!(
+            sim,
+            SimOutcome {
+                gas_used: Some(100_000),
+                error: None
+            }
+        );
+    }
+
+    #[test]
+    fn transport_errors_are_retried_a_bounded_number_of_times() {
+        let node = node();
+        let chain = RpcChain::connect(config(&node), key()).unwrap();
+        node.state.lock().unwrap().unavailable = 3;
+        assert_eq!(chain.block().unwrap().height, 100);
+        node.state.lock().unwrap().unavailable = 4;
+        let err = chain.block().unwrap_err();
+        assert!(
+            matches!(&err, ChainError::Transport(t) if t.contains("after 4 attempts")),
+            "{err}"
+        );
+        assert_eq!(node.state.lock().unwrap().unavailable, 0);
+    }
+
+    #[test]
+    fn a_transaction_not_seen_in_time_is_reported() {
+        let node = node();
+        let mut cfg = config(&node);
+        cfg.inclusion_timeout_secs = 0;
+        let mut chain = RpcChain::connect(cfg, key()).unwrap();
+        let err = chain.execute(&[liquidate("alice")]).unwrap_err();
+        assert!(matches!(err, ChainError::NotIncluded { .. }), "{err}");
+    }
+
+    #[test]
+    fn deploy_messages_read_the_code_id_and_the_address_from_events() {
+        let node = node();
+        let mut chain = RpcChain::connect(config(&node), key()).unwrap();
+        let (code_id, outcome) = chain.store_code(b"\0asm\x01\0\0\0".to_vec()).unwrap();
+        assert!(outcome.is_ok());
+        assert_eq!(code_id, 7);
+        let sender = chain.sender();
+        let (address, _) = chain
+            .instantiate(7, "ballast-oracle", br#"{"owner":"x"}"#, Some(&sender))
+            .unwrap();
+        assert_eq!(address, "wasm1newcontract");
     }
 }
