@@ -127,7 +127,7 @@ fn compat_of(text: &str) -> Result<CompatMode, String> {
 }
 
 fn transport(e: impl std::fmt::Display) -> ChainError {
-    ChainError::Transport(e.to_string())
+    ChainError::Transport(retry::compact(&e))
 }
 
 fn decode_err(e: impl std::fmt::Display) -> ChainError {
@@ -421,6 +421,7 @@ impl RpcChain {
                     });
                 }
                 Err(e) => {
+                    let e = retry::compact(&e);
                     // "not found" until the block is committed; a transport error is waited out
                     // the same way, within the inclusion timeout.
                     if started.elapsed() >= timeout {

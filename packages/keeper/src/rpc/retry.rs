@@ -38,6 +38,23 @@ impl RetryPolicy {
     }
 }
 
+/// An error's text on one line, without the backtrace that tendermint-rpc's error tracer
+/// appends (its `Display` carries "Location:" and "Stack backtrace:" sections).
+pub fn compact(e: &impl Display) -> String {
+    let text = e.to_string();
+    let cut = ["\n\nLocation:", "\nLocation:", "\n\nStack backtrace:"]
+        .iter()
+        .filter_map(|marker| text.find(marker))
+        .min()
+        .unwrap_or(text.len());
+    text[..cut]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "Caused by:")
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// Runs `attempt` until it succeeds or `policy.max_attempts` have failed, sleeping the backoff
 /// between tries. The error is the last one, with the attempt count.
 pub async fn retry<T, E, F, Fut>(
@@ -56,7 +73,7 @@ where
         match attempt().await {
             Ok(value) => return Ok(value),
             Err(e) => {
-                last = e.to_string();
+                last = compact(&e);
                 if n + 1 < attempts {
                     let wait = policy.backoff(n);
                     tracing::debug!(what, attempt = n + 1, error = %last, ?wait, "retrying");
@@ -72,6 +89,13 @@ where
 mod tests {
     use super::*;
     use std::cell::Cell;
+
+    #[test]
+    fn compact_drops_the_tracer_sections() {
+        let text = "status: HTTP error\n\nCaused by:\n    connection refused\n\nLocation:\n    src/x.rs:1\n\nStack backtrace:\n   0: f";
+        assert_eq!(compact(&text), "status: HTTP error: connection refused");
+        assert_eq!(compact(&"plain"), "plain");
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
