@@ -105,6 +105,7 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// Every lot still open: `active` ones and those that `needs_reset`.
     #[returns(LotsResponse)]
     ActiveLots {
         start_after: Option<u64>,
@@ -159,6 +160,9 @@ pub struct LotResponse {
     pub started_at: u64,
     pub resets: u32,
     pub status: LotStatus,
+    /// The least a partial bid must leave owing in the lot (the debt asset's `min_debt` when
+    /// the lot started).
+    pub min_debt: Uint128,
 }
 
 #[cw_serde]

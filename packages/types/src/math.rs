@@ -611,7 +611,7 @@ mod tests {
         assert_eq!(pow10(3).unwrap(), d("1000"));
         assert_eq!(pow10(-18).unwrap(), d("0.000000000000000001"));
         assert_eq!(pow10(-19), None);
-        assert_eq!(pow10(59).is_some(), true);
+        assert!(pow10(59).is_some());
         assert_eq!(pow10(60), None);
     }
 

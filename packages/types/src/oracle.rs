@@ -334,7 +334,7 @@ impl CircuitRecord {
         };
         CircuitResponse {
             open,
-            opened_at: if breaching && !self.closes_at().is_some_and(|c| now < c) {
+            opened_at: if breaching && self.closes_at().is_none_or(|c| now >= c) {
                 Some(now)
             } else {
                 self.opened_at

@@ -36,6 +36,7 @@ pub fn normalize(list: &[(String, Uint128)]) -> Vec<Coin> {
 }
 
 /// Market only: a recognised shortfall. Funds must be exactly the listed collateral.
+#[allow(clippy::too_many_arguments)]
 pub fn cover_shortfall(
     deps: DepsMut,
     env: Env,

@@ -20,6 +20,9 @@ use crate::ledger::{checked_add, checked_sub, remove_debt, remove_supply, Ledger
 use crate::prices::Prices;
 use crate::state::{Account, DEFICITS, LOTS, PENDING_DEFICITS};
 
+/// Messages to send and attributes to report when a loss is recognised.
+pub type Settlement = (Vec<CosmosMsg>, Vec<(String, String)>);
+
 /// Adds `amount` and `in_kind` to `denom`'s deficit, counting denoms with a deficit pending.
 pub fn add_deficit(
     storage: &mut dyn Storage,
@@ -81,7 +84,7 @@ pub fn recognize_shortfall(
     account: &mut Account,
     borrower: &Addr,
     config: &Config,
-) -> ContractResult<(Vec<CosmosMsg>, Vec<(String, String)>)> {
+) -> ContractResult<Settlement> {
     let backstop = config
         .backstop
         .clone()
@@ -148,7 +151,7 @@ pub fn settle_if_last_lot(
     account: &mut Account,
     borrower: &Addr,
     config: &Config,
-) -> ContractResult<(Vec<CosmosMsg>, Vec<(String, String)>)> {
+) -> ContractResult<Settlement> {
     if account.open_lots > 0 || !account.has_debt() {
         return Ok((vec![], vec![]));
     }

@@ -64,7 +64,7 @@ pub fn withdraw(
             &deps.querier,
             &config,
             &account,
-            &[denom.clone()],
+            std::slice::from_ref(&denom),
             PriceKind::Default,
             now,
         )?;
