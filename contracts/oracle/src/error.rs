@@ -1,0 +1,46 @@
+use ballast_types::funds::FundsMismatch;
+use ballast_types::oracle::PriceError;
+use cosmwasm_std::StdError;
+use thiserror::Error;
+
+/// Every failure a caller can cause, with the values that caused it.
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Price(#[from] PriceError),
+
+    #[error("unauthorized: {sender} may not {action}")]
+    Unauthorized { sender: String, action: String },
+
+    #[error("invalid funds: expected {expected}, got {got}")]
+    InvalidFunds { expected: String, got: String },
+
+    #[error("unknown denom {denom}: it has no price source")]
+    UnknownDenom { denom: String },
+
+    #[error("invalid config: {reason}")]
+    InvalidConfig { reason: String },
+
+    #[error("{denom} has no circuit parameters to observe")]
+    NoCircuit { denom: String },
+
+    #[error("no ownership transfer is pending")]
+    NoPendingOwner {},
+
+    #[error("cannot migrate from {name} {version}")]
+    InvalidMigration { name: String, version: String },
+}
+
+impl From<FundsMismatch> for ContractError {
+    fn from(m: FundsMismatch) -> Self {
+        ContractError::InvalidFunds {
+            expected: m.expected,
+            got: m.got,
+        }
+    }
+}
+
+pub type ContractResult<T> = Result<T, ContractError>;
