@@ -1,0 +1,311 @@
+//! Auto-deleveraging on the in-process chain: most leveraged first, pro rata in a bucket, never
+//! below `adl_min_hf`, deficit exactly zero, suppliers without debt untouched while levered ones
+//! can absorb, socialisation when none can, and bounded work per step.
+
+use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
+use ballast_tests::market_query;
+use ballast_types::backstop;
+use ballast_types::market::{self, AdlQueueResponse, DeficitResponse};
+use cosmwasm_std::{coin, Addr, Decimal, Decimal256, Uint128};
+use cw_multi_test::AppResponse;
+use std::str::FromStr;
+
+const USD: u128 = 1_000_000;
+
+/// Supplies `supply` USD as collateral and borrows OSMO worth `borrow` USD (OSMO at $0.50).
+fn lever(p: &mut Protocol, who: &Addr, supply: u128, borrow: u128) {
+    p.deposit(who, coin(supply * USD, QUOTE)).unwrap();
+    if borrow > 0 {
+        p.borrow(who, OSMO, 2 * borrow * USD).unwrap();
+    }
+}
+
+/// A protocol with OSMO liquidity and bob (100,000 USD, no debt).
+fn base() -> Protocol {
+    let mut p = ProtocolBuilder::new()
+        .user("osmo_lp", vec![coin(10_000_000_000_000, OSMO)])
+        .user(
+            "frank",
+            vec![
+                coin(1_000_000_000_000, QUOTE),
+                coin(1_000_000_000_000, ATOM),
+            ],
+        )
+        .user(
+            "erin",
+            vec![
+                coin(1_000_000_000_000, QUOTE),
+                coin(1_000_000_000_000, ATOM),
+            ],
+        )
+        .build();
+    let (bob, lp) = (p.user("bob"), p.user("osmo_lp"));
+    p.deposit(&lp, coin(10_000_000_000_000, OSMO)).unwrap();
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    p
+}
+
+/// carol borrows `debt` USD against `atom` ATOM, ATOM collapses so her collateral is dust, and
+/// a keeper liquidates her: with an empty fund and no stakers the whole debt is a deficit.
+fn bankrupt(p: &mut Protocol, atom: u128, debt: u128) {
+    let (carol, keeper) = (p.user("carol"), p.user("keeper"));
+    p.deposit(&carol, coin(atom * 1_000_000, ATOM)).unwrap();
+    p.borrow(&carol, QUOTE, debt * USD).unwrap();
+    p.set_price(
+        ATOM,
+        Decimal256::from_str("0.0009").unwrap() / Decimal256::from_ratio(atom, 1_000u128),
+    );
+    p.liquidate(&keeper, &carol).unwrap();
+}
+
+fn deficit(p: &Protocol) -> DeficitResponse {
+    market_query(
+        p,
+        &market::QueryMsg::Deficit {
+            denom: QUOTE.into(),
+        },
+    )
+}
+
+fn adl_step(p: &mut Protocol, limit: u32) -> AppResponse {
+    let keeper = p.user("keeper");
+    p.execute_backstop(
+        &keeper,
+        &backstop::ExecuteMsg::AdlStep {
+            denom: QUOTE.into(),
+            limit,
+        },
+        &[],
+    )
+    .unwrap()
+}
+
+/// (account, written_down) of every `ballast_adl` event of a step, in order.
+fn written(response: &AppResponse) -> Vec<(String, u128)> {
+    response
+        .events
+        .iter()
+        .filter(|e| e.ty == "wasm-ballast_adl")
+        .map(|e| {
+            let get = |k: &str| {
+                e.attributes
+                    .iter()
+                    .find(|a| a.key == k)
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default()
+            };
+            (get("account"), get("written_down").parse().unwrap())
+        })
+        .collect()
+}
+
+fn hf(p: &Protocol, who: &Addr) -> Decimal {
+    p.position(who).health_factor.unwrap()
+}
+
+#[test]
+fn the_top_bucket_is_written_down_pro_rata_and_no_one_else_loses() {
+    let mut p = base();
+    let (dave, frank, erin, bob) = (
+        p.user("dave"),
+        p.user("frank"),
+        p.user("erin"),
+        p.user("bob"),
+    );
+    lever(&mut p, &dave, 10_000, 5_000); // leverage 1 → bucket 2
+    lever(&mut p, &frank, 20_000, 10_000); // leverage 1 → bucket 2
+    lever(&mut p, &erin, 10_000, 2_000); // leverage 0.25 → bucket 0
+    let queue: AdlQueueResponse = market_query(
+        &p,
+        &market::QueryMsg::AdlQueue {
+            denom: QUOTE.into(),
+            limit: None,
+        },
+    );
+    assert_eq!(queue.entries.len(), 3);
+    assert_eq!(queue.entries[2].account, erin.to_string());
+    assert_eq!(queue.entries[0].score, Decimal::one());
+
+    bankrupt(&mut p, 1_000, 6_000);
+    assert_eq!(deficit(&p).amount, Uint128::new(6_000 * USD));
+    let response = adl_step(&mut p, 10);
+    // 6,000 of the bucket's 30,000: a fifth of each one's supply
+    let mut got = written(&response);
+    got.sort();
+    let mut expected = vec![
+        (dave.to_string(), 2_000 * USD),
+        (frank.to_string(), 4_000 * USD),
+    ];
+    expected.sort();
+    assert_eq!(got, expected);
+    assert_eq!(deficit(&p).amount, Uint128::zero());
+    assert!(deficit(&p).collateral_in_kind.is_empty());
+    assert_eq!(p.supplied(&dave, QUOTE), Uint128::new(8_000 * USD));
+    assert_eq!(p.supplied(&frank, QUOTE), Uint128::new(16_000 * USD));
+    // the bankrupt account's 1,000 ATOM went to them in kind, in the same proportion
+    assert_eq!(
+        p.supplied(&dave, ATOM) + p.supplied(&frank, ATOM),
+        Uint128::new(1_000_000_000)
+    );
+    assert_eq!(p.supplied(&dave, ATOM), Uint128::new(333_333_333));
+    // suppliers without debt, and the less levered bucket, lost nothing
+    assert_eq!(p.supplied(&bob, QUOTE), Uint128::new(100_000 * USD));
+    assert_eq!(p.supplied(&erin, QUOTE), Uint128::new(10_000 * USD));
+    assert!(hf(&p, &dave) >= Decimal::percent(105));
+    // withdrawals are open again
+    p.withdraw(&bob, QUOTE, Some(USD)).unwrap();
+    // no deficit: a further step is refused
+    let keeper = p.user("keeper");
+    assert!(p
+        .execute_backstop(
+            &keeper,
+            &backstop::ExecuteMsg::AdlStep {
+                denom: QUOTE.into(),
+                limit: 5
+            },
+            &[]
+        )
+        .is_err());
+}
+
+#[test]
+fn what_an_account_cannot_take_passes_to_the_next_and_no_one_goes_below_adl_min_hf() {
+    let mut p = base();
+    let (dave, frank, erin, bob) = (
+        p.user("dave"),
+        p.user("frank"),
+        p.user("erin"),
+        p.user("bob"),
+    );
+    lever(&mut p, &dave, 10_000, 5_000);
+    lever(&mut p, &frank, 20_000, 10_000);
+    lever(&mut p, &erin, 10_000, 2_000);
+    bankrupt(&mut p, 2_000, 13_000);
+    let response = adl_step(&mut p, 10);
+    assert_eq!(deficit(&p).amount, Uint128::zero(), "{response:?}");
+    // dave and frank stop at HF 1.05 (to the unit of rounding); erin takes the rest
+    for who in [&dave, &frank] {
+        let health = hf(&p, who);
+        assert!(health >= Decimal::percent(105), "{health}");
+        assert!(health < Decimal::from_str("1.0501").unwrap(), "{health}");
+    }
+    let lost = |p: &Protocol, who: &Addr, had: u128| had * USD - p.supplied(who, QUOTE).u128();
+    let total = lost(&p, &dave, 10_000) + lost(&p, &frank, 20_000) + lost(&p, &erin, 10_000);
+    // what was written down is exactly the deficit (rounding may burn one unit per account)
+    assert!(
+        (13_000 * USD..=13_000 * USD + 3).contains(&total),
+        "{total}"
+    );
+    assert!(lost(&p, &erin, 10_000) > 0);
+    assert_eq!(p.supplied(&bob, QUOTE), Uint128::new(100_000 * USD));
+    // no ADL'd account is liquidatable
+    for who in [&dave, &frank, &erin] {
+        assert!(!p.position(who).liquidatable);
+    }
+    let steps = written(&response);
+    assert_eq!(steps.first().map(|s| s.1 > 0), Some(true));
+    // the backstop forwarded the step with the deficit it saw; the market closed it
+    assert_eq!(
+        attribute(&response, "deficit").as_deref(),
+        Some("13000000000")
+    );
+    let closed = response
+        .events
+        .iter()
+        .filter(|e| e.ty == "wasm")
+        .flat_map(|e| e.attributes.iter())
+        .any(|a| a.key == "deficit" && a.value == "0");
+    assert!(closed);
+}
+
+#[test]
+fn a_stale_score_above_the_truth_is_refiled_not_deleveraged() {
+    let mut p = base();
+    let (dave, frank) = (p.user("dave"), p.user("frank"));
+    lever(&mut p, &dave, 10_000, 5_000);
+    lever(&mut p, &frank, 20_000, 10_000);
+    // dave repays most of his OSMO: his filing (bucket 2) is stale, his leverage is now 0.11
+    p.repay(&dave, coin(8_000_000_000, OSMO)).unwrap();
+    bankrupt(&mut p, 1_000, 3_000);
+    let response = adl_step(&mut p, 10);
+    let touched = written(&response);
+    assert!(touched
+        .iter()
+        .any(|(who, w)| who == frank.as_str() && *w > 0));
+    assert!(touched
+        .iter()
+        .all(|(who, w)| who != dave.as_str() || *w == 0));
+    assert_eq!(p.supplied(&dave, QUOTE), Uint128::new(10_000 * USD));
+    assert_eq!(deficit(&p).amount, Uint128::zero());
+}
+
+#[test]
+fn with_no_levered_supplier_left_the_loss_is_socialised_and_the_in_kind_collateral_shared() {
+    let mut p = base();
+    let bob = p.user("bob");
+    bankrupt(&mut p, 1_000, 6_000);
+    let before = p.asset(QUOTE).liquidity_index;
+    let response = adl_step(&mut p, 10);
+    assert!(response
+        .events
+        .iter()
+        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    assert_eq!(deficit(&p).amount, Uint128::zero());
+    // bob, the only USD supplier, bears it: 100,000 → 94,000
+    let after = p.asset(QUOTE).liquidity_index;
+    assert!(after < before);
+    assert_eq!(p.supplied(&bob, QUOTE), Uint128::new(94_000 * USD));
+    // and receives the collateral held in kind (shown at once, credited when he acts)
+    assert_eq!(p.supplied(&bob, ATOM), Uint128::new(1_000_000_000));
+    let keeper = p.user("keeper");
+    p.execute_market(
+        &keeper,
+        &market::ExecuteMsg::Poke {
+            account: bob.to_string(),
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(p.supplied(&bob, ATOM), Uint128::new(1_000_000_000));
+    p.withdraw(&bob, ATOM, None).unwrap();
+    assert_eq!(p.supplied(&bob, ATOM), Uint128::zero());
+}
+
+#[test]
+fn each_step_touches_at_most_its_limit_of_two_thousand_suppliers() {
+    let names: Vec<String> = (0..2_000).map(|i| format!("supplier{i}")).collect();
+    let mut builder = ProtocolBuilder::new().user("osmo_lp", vec![coin(10_000_000_000_000, OSMO)]);
+    for n in &names {
+        builder = builder.user(n, vec![coin(1_000 * USD, QUOTE)]);
+    }
+    let mut p = builder.build();
+    let (bob, lp) = (p.user("bob"), p.user("osmo_lp"));
+    p.deposit(&lp, coin(10_000_000_000_000, OSMO)).unwrap();
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    for n in &names {
+        let who = p.user(n);
+        lever(&mut p, &who, 100, 50);
+    }
+    bankrupt(&mut p, 1_000, 6_000);
+    let total_before = deficit(&p).amount;
+    let first = adl_step(&mut p, 10);
+    let first_written = written(&first);
+    assert_eq!(
+        first_written.len(),
+        10,
+        "a step touches exactly its limit while work remains"
+    );
+    let after_first = deficit(&p).amount;
+    assert!(after_first < total_before);
+    let second = adl_step(&mut p, 10);
+    let second_written = written(&second);
+    assert_eq!(second_written.len(), 10);
+    // the second step continues after the first: no account is taken twice in a round
+    for (who, _) in &second_written {
+        assert!(!first_written.iter().any(|(w, _)| w == who));
+    }
+    // pro rata: 6,000 of the bucket's 200,000 is 3% of each 100 USD supply
+    for (_, w) in first_written.iter().chain(second_written.iter()) {
+        assert_eq!(*w, 3 * USD);
+    }
+}
