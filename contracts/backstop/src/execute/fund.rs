@@ -3,7 +3,7 @@ use cosmwasm_std::{BankMsg, Coin, DepsMut, Env, MessageInfo, Response, Uint128};
 use ballast_types::funds::{amount_u128, describe};
 
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{fund_balances, market_config, unauthorized};
+use crate::execute::{fund_balance, market_config, unauthorized};
 use crate::state::CONFIG;
 
 /// Anyone: the coins sent go to the insurance fund.
@@ -37,11 +37,8 @@ pub fn pay_keeper(
     ballast_types::funds::no_funds(&info)?;
     let keeper = deps.api.addr_validate(&keeper)?;
     let owed = amount_u128(&amount).unwrap_or(Uint128::MAX);
-    let held = fund_balances(deps.as_ref(), &env, &config, &[])?
-        .into_iter()
-        .find(|(d, _)| *d == amount.denom)
-        .map(|(_, a)| a)
-        .unwrap_or_default();
+    // Only this denom's balance: keeper pay runs on every liquidation, so it reads one balance.
+    let held = fund_balance(deps.as_ref(), &env, &amount.denom)?;
     let paid = owed.min(held);
     let mut response = Response::new()
         .add_attribute("action", "pay_keeper")

@@ -86,6 +86,19 @@ pub(crate) fn fund_balances(
     Ok(out)
 }
 
+/// What the fund holds of one denom: the bank balance less the stakers' pool if it is the
+/// stake denom.
+pub(crate) fn fund_balance(deps: Deps, env: &Env, denom: &str) -> ContractResult<Uint128> {
+    let held = deps.querier.query_balance(&env.contract.address, denom)?.amount;
+    let mut amount = Uint128::try_from(held).unwrap_or(Uint128::MAX);
+    let params = PARAMS.load(deps.storage)?;
+    if params.stake_denom == denom {
+        let pool = STAKE_POOL.may_load(deps.storage)?.unwrap_or_default();
+        amount = amount.saturating_sub(pool.tokens);
+    }
+    Ok(amount)
+}
+
 /// Quote value of balances at Liquidation prices (assets without a price count as zero).
 pub(crate) fn value_of_balances(
     querier: &QuerierWrapper,
