@@ -70,6 +70,11 @@ pub struct Account {
     /// (waterfall step 2); cleared when the last lot closes without a shortfall.
     #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
     pub penalties: Vec<(String, Uint128)>,
+    /// A lot of this account closed with debt unpaid (or failed): when its last lot closes,
+    /// test for a shortfall. Lots that repay in full leave the account healthier and skip the
+    /// test (and the prices it needs).
+    #[serde(rename = "u", default, skip_serializing_if = "std::ops::Not::not")]
+    pub shortfall_check: bool,
 }
 
 fn is_zero_u32(value: &u32) -> bool {

@@ -152,7 +152,11 @@ pub fn settle_if_last_lot(
     borrower: &Addr,
     config: &Config,
 ) -> ContractResult<Settlement> {
-    if account.open_lots > 0 || !account.has_debt() {
+    if account.open_lots > 0 {
+        return Ok((vec![], vec![]));
+    }
+    let check = std::mem::take(&mut account.shortfall_check);
+    if !check || !account.has_debt() {
         return Ok((vec![], vec![]));
     }
     ledger.load_account_assets(deps.storage, account)?;
@@ -250,6 +254,7 @@ pub fn apply_cover(
         let before = load_account(deps.storage, &borrower)?;
         let mut account = before.clone();
         account.open_lots = account.open_lots.saturating_sub(1);
+        account.shortfall_check = true;
         let (more, more_attributes) = settle_if_last_lot(
             &mut deps,
             now,

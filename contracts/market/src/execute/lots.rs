@@ -184,6 +184,7 @@ fn close_lot(
             asset.dirty = true;
         }
         add_debt(ledger, deps.storage, &mut account, &lot.debt_denom, unpaid)?;
+        account.shortfall_check = true;
     }
     let (messages, attributes) =
         settle_if_last_lot(deps, now, ledger, &mut account, borrower, &config)?;
