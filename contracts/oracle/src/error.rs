@@ -9,12 +9,15 @@ pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
 
+    /// A refused price (stale, zero or negative, too wide a confidence interval, too far from
+    /// its EMA, or a Pyth query that failed), with the denom and values that failed.
     #[error("{0}")]
     Price(#[from] PriceError),
 
     #[error("unauthorized: {sender} may not {action}")]
     Unauthorized { sender: String, action: String },
 
+    /// The oracle takes no coins on any message.
     #[error("invalid funds: expected {expected}, got {got}")]
     InvalidFunds { expected: String, got: String },
 
@@ -24,14 +27,32 @@ pub enum ContractError {
     #[error("invalid config: {reason}")]
     InvalidConfig { reason: String },
 
+    #[error("invalid {field} address {address:?}: {reason}")]
+    InvalidAddress {
+        field: String,
+        address: String,
+        reason: String,
+    },
+
     #[error("{denom} has no circuit parameters to observe")]
     NoCircuit { denom: String },
+
+    #[error("observe takes 1 to {max} denoms, got {count}")]
+    InvalidDenomCount { count: usize, max: usize },
+
+    #[error("denom {denom} is listed more than once")]
+    DuplicateDenom { denom: String },
 
     #[error("no ownership transfer is pending")]
     NoPendingOwner {},
 
-    #[error("cannot migrate from {name} {version}")]
-    InvalidMigration { name: String, version: String },
+    #[error("cannot migrate from {name} {version} to {expected_name} {expected_version}")]
+    InvalidMigration {
+        name: String,
+        version: String,
+        expected_name: String,
+        expected_version: String,
+    },
 }
 
 impl From<FundsMismatch> for ContractError {

@@ -1,3 +1,6 @@
+//! Smart queries. The prices they answer are validated by the same functions that the market,
+//! auction and backstop run on the raw records, so both paths agree.
+
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 
@@ -20,8 +23,19 @@ pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     })
 }
 
+/// `denom`'s price of `kind`; an unknown denom or a refused price is an error.
 pub fn price(deps: Deps, env: &Env, denom: &str, kind: PriceKind) -> ContractResult<PriceResponse> {
     let config = CONFIG.load(deps.storage)?;
+    price_with(deps, env, config.quote_decimals, denom, kind)
+}
+
+fn price_with(
+    deps: Deps,
+    env: &Env,
+    quote_decimals: u8,
+    denom: &str,
+    kind: PriceKind,
+) -> ContractResult<PriceResponse> {
     let source =
         SOURCES
             .may_load(deps.storage, denom)?
@@ -32,22 +46,24 @@ pub fn price(deps: Deps, env: &Env, denom: &str, kind: PriceKind) -> ContractRes
         &deps.querier,
         denom,
         &source,
-        config.quote_decimals,
+        quote_decimals,
         kind,
         env.block.time.seconds(),
     )?;
     Ok(resolved.to_response())
 }
 
+/// One answer per denom, in the order asked; the first refused price fails the query.
 pub fn prices(
     deps: Deps,
     env: &Env,
-    denoms: Vec<String>,
+    denoms: &[String],
     kind: PriceKind,
 ) -> ContractResult<PricesResponse> {
+    let config = CONFIG.load(deps.storage)?;
     let prices = denoms
         .iter()
-        .map(|d| price(deps, env, d, kind))
+        .map(|d| price_with(deps, env, config.quote_decimals, d, kind))
         .collect::<ContractResult<Vec<_>>>()?;
     Ok(PricesResponse { prices })
 }
@@ -62,6 +78,7 @@ pub fn source(deps: Deps, denom: String) -> ContractResult<SourceResponse> {
     Ok(SourceResponse { denom, source })
 }
 
+/// Sources in denom order, after `start_after`, at most `page_limit(limit)` of them.
 pub fn sources(
     deps: Deps,
     start_after: Option<String>,
@@ -76,17 +93,18 @@ pub fn sources(
     Ok(SourcesResponse { sources })
 }
 
-/// A denom without circuit parameters is always closed. The current Liquidation price, when it
-/// can be had, counts too: a live breach shows as open before anyone observes it.
-pub fn circuit(deps: Deps, env: &Env, denom: String) -> ContractResult<CircuitResponse> {
-    let Some(record) = CIRCUITS.may_load(deps.storage, &denom)? else {
+/// A denom without circuit parameters (or without a source) is always closed. The current
+/// Liquidation price, when it can be had, counts too: a live breach shows as open before anyone
+/// observes it, exactly as the market sees it when it gates a borrow.
+pub fn circuit(deps: Deps, env: &Env, denom: &str) -> ContractResult<CircuitResponse> {
+    let Some(record) = CIRCUITS.may_load(deps.storage, denom)? else {
         return Ok(CircuitResponse {
             open: false,
             opened_at: None,
             closes_at: None,
         });
     };
-    let current = price(deps, env, &denom, PriceKind::Liquidation)
+    let current = price(deps, env, denom, PriceKind::Liquidation)
         .ok()
         .map(|p| p.price);
     Ok(record.to_response(env.block.time.seconds(), current))

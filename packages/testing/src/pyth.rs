@@ -1,5 +1,18 @@
-//! A Pyth-format price feed: answers the Pyth CosmWasm contract's own `PriceFeed { id }` query
-//! in its wire format (`ballast_types::pyth`), with prices and publish times a test sets.
+//! A Pyth-format price feed for cw-multi-test: it answers the Pyth CosmWasm contract's own
+//! `PriceFeed { id }` query in its wire format (`ballast_types::pyth`), with prices and publish
+//! times that a test sets.
+//!
+//! - instantiate: `{}` (`Empty`);
+//! - execute: [`PythMockExecuteMsg::SetFeed`], from any sender (it is a test double, and it
+//!   stores whatever it is given: negative, zero, stale or future prices included);
+//! - query: `{"price_feed":{"id":"<64 hex>"}}` answers
+//!   `{"price_feed":{"id":"<hex>","price":{"price":"…","conf":"…","expo":…,"publish_time":…},"ema_price":{…}}}`;
+//!   an id that was never set is a query error, as on the real contract.
+//!
+//! ```ignore
+//! let pyth = app.instantiate_contract(app.store_code(pyth_contract()), admin, &Empty {}, &[], "pyth", None)?;
+//! app.execute_contract(anyone, pyth, &set_feed(&feed_id(1), pyth_price(1_000_000_000, 1_000_000, -8, now), pyth_price(1_000_000_000, 1_000_000, -8, now)), &[])?;
+//! ```
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
@@ -10,11 +23,13 @@ use cw_storage_plus::Map;
 
 use ballast_types::pyth::{parse_feed_id, PriceFeed, PriceFeedResponse, PythPrice, PythQueryMsg};
 
+/// Feeds by their 32-byte id.
 const FEEDS: Map<&[u8], PriceFeed> = Map::new("feeds");
 
 #[cw_serde]
 pub enum PythMockExecuteMsg {
-    /// Sets (or replaces) a feed; any sender may (it is a test double).
+    /// Sets (or replaces) a feed; any sender may (it is a test double). `id` is 64 hex
+    /// characters, with or without `0x`.
     SetFeed {
         id: String,
         price: PythPrice,
@@ -22,7 +37,7 @@ pub enum PythMockExecuteMsg {
     },
 }
 
-/// A Pyth price from its parts.
+/// A Pyth price from its parts: `price ± conf` × 10^`expo`, published at `publish_time`.
 pub fn pyth_price(price: i64, conf: u64, expo: i32, publish_time: i64) -> PythPrice {
     PythPrice {
         price,
@@ -32,8 +47,22 @@ pub fn pyth_price(price: i64, conf: u64, expo: i32, publish_time: i64) -> PythPr
     }
 }
 
+/// A distinct, valid feed id for tests: 32 bytes of `n`, as 64 lowercase hex characters.
+pub fn feed_id(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+/// The `SetFeed` message for a feed.
+pub fn set_feed(id: &str, price: PythPrice, ema_price: PythPrice) -> PythMockExecuteMsg {
+    PythMockExecuteMsg::SetFeed {
+        id: id.to_string(),
+        price,
+        ema_price,
+    }
+}
+
 fn instantiate(_deps: DepsMut, _env: Env, _info: MessageInfo, _msg: Empty) -> StdResult<Response> {
-    Ok(Response::new())
+    Ok(Response::new().add_attribute("action", "instantiate"))
 }
 
 fn execute(
@@ -65,7 +94,7 @@ fn execute(
 fn query(deps: Deps, _env: Env, msg: PythQueryMsg) -> StdResult<Binary> {
     match msg {
         PythQueryMsg::PriceFeed { id } => {
-            // The real contract answers an unknown id with an error, so does this one.
+            // The real contract answers an unknown id with an error; so does this one.
             let feed = FEEDS
                 .may_load(deps.storage, id.as_slice())?
                 .ok_or_else(|| StdError::msg(format!("price feed {} not found", id.to_hex())))?;
@@ -74,6 +103,7 @@ fn query(deps: Deps, _env: Env, msg: PythQueryMsg) -> StdResult<Binary> {
     }
 }
 
+/// The mock feed as a cw-multi-test contract, to `store_code`.
 pub fn pyth_contract() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(execute, instantiate, query))
 }
