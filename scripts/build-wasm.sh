@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds Ballast's contracts to wasm that cosmwasm-vm 3.0.x (what chains run) accepts, optimizes
+# them, and checks them as a chain's upload would. See ../shared/design/WASM.md for why the build
+# needs Debian's rustc-web with -Zbuild-std (no bulk-memory opcodes) and --allow-undefined.
+#
+# Usage: scripts/build-wasm.sh [package ...]
+#   default: every package under contracts/*/ ; name packages (e.g. ballast-oracle) to build
+#   only those (a crate without entry points fails cosmwasm-check, so leave it out).
+# Output: artifacts/<crate>.wasm (wasm-opt -Os --mvp-features), artifacts/checksums.txt.
+# Fails when a build fails, cosmwasm-check refuses an artifact, or an artifact is >= 400 KiB.
+#
+# Installs nothing. Missing tools are named with the line that installs them
+# (scripts/ci-wasm.sh runs those lines on a fresh machine).
+# Environment: WASM_CAPABILITIES (default "iterator": the contracts enable no cosmwasm_*
+#   capability feature, so a chain needs to offer nothing more), MAX_WASM_BYTES (default 409600).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+APT_LINE="apt-get update && apt-get install -y --no-install-recommends rustc-web cargo-web rust-web-src rust-web-llvm lld-22 binaryen"
+CHECK_LINE="cargo install cosmwasm-check --version 3.0.10 --locked"
+CAPABILITIES="${WASM_CAPABILITIES:-iterator}"
+MAX_WASM_BYTES="${MAX_WASM_BYTES:-409600}"
+
+DEB_CARGO=/usr/bin/cargo          # from cargo-web
+DEB_RUSTC=/usr/bin/rustc          # from rustc-web (sysroot /usr)
+WASM_OPT=/usr/bin/wasm-opt        # from binaryen
+STD_SRC=/usr/lib/rustlib/src/rust/library   # from rust-web-src
+
+missing=0
+for f in "$DEB_CARGO" "$DEB_RUSTC" "$WASM_OPT" "$STD_SRC/std/Cargo.toml" /usr/bin/rust-lld; do
+  if [ ! -e "$f" ]; then echo "build-wasm: missing $f" >&2; missing=1; fi
+done
+if [ "$missing" = 1 ]; then
+  echo "build-wasm: install the wasm toolchain (as root, about 20 s, 1 GB):" >&2
+  echo "  $APT_LINE" >&2
+  exit 2
+fi
+if ! command -v cosmwasm-check >/dev/null 2>&1; then
+  echo "build-wasm: cosmwasm-check is missing; install it (about 5.5 min on 2 cores):" >&2
+  echo "  $CHECK_LINE" >&2
+  exit 2
+fi
+
+# Keep rustup out of the way: it must not pick the compiler.
+unset RUSTUP_TOOLCHAIN RUSTC_WRAPPER CARGO_BUILD_RUSTC_WRAPPER CARGO_BUILD_TARGET CARGO_ENCODED_RUSTFLAGS
+export RUSTC="$DEB_RUSTC"
+export RUSTDOC=/usr/bin/rustdoc
+export RUSTC_BOOTSTRAP=1          # lets the stable Debian cargo accept -Zbuild-std
+# target-cpu=mvp: no post-MVP opcodes in our code and, with build-std, in std either.
+# --allow-undefined: rustc >= 1.96 no longer passes it; cosmwasm-std's host imports need it.
+# --remap-path-prefix: checksums independent of where the repo and CARGO_HOME are.
+export RUSTFLAGS="-C target-cpu=mvp -C link-arg=--allow-undefined \
+--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$ROOT=/src"
+export CARGO_TARGET_DIR="$ROOT/target/wasm-debian"   # one wasm target dir for all contracts
+
+if [ "$#" -gt 0 ]; then
+  pkgs=("$@")
+else
+  pkgs=()
+  for m in contracts/*/Cargo.toml; do
+    [ -e "$m" ] || continue
+    name="$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$m" | head -1)"
+    [ -n "$name" ] && pkgs+=("$name")
+  done
+fi
+[ "${#pkgs[@]}" -gt 0 ] || { echo "build-wasm: no packages given and none found under contracts/*" >&2; exit 2; }
+
+mkdir -p artifacts
+built=()
+for p in "${pkgs[@]}"; do
+  echo "== $p"
+  # One package per cargo invocation, as cosmwasm/optimizer does: no feature unification
+  # between contracts.
+  "$DEB_CARGO" build --release --lib --locked -p "$p" \
+      --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+  crate="${p//-/_}"
+  raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
+  [ -f "$raw" ] || { echo "build-wasm: $p produced no $raw (is its crate-type cdylib?)" >&2; exit 1; }
+  # --mvp-features: wasm-opt must not add post-MVP opcodes of its own.
+  "$WASM_OPT" -Os --mvp-features "$raw" -o "artifacts/$crate.wasm"
+  built+=("artifacts/$crate.wasm")
+done
+
+(cd artifacts && sha256sum -- *.wasm > checksums.txt)
+
+echo
+echo "== sizes (limit $MAX_WASM_BYTES bytes)"
+too_big=0
+for f in "${built[@]}"; do
+  crate="$(basename "$f" .wasm)"
+  raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
+  size="$(stat -c%s "$f")"
+  printf '%-28s raw %8d B  optimized %8d B (%d KiB)\n' "$crate.wasm" "$(stat -c%s "$raw")" "$size" $((size / 1024))
+  if [ "$size" -ge "$MAX_WASM_BYTES" ]; then
+    echo "build-wasm: $f is $size bytes, at or over the limit of $MAX_WASM_BYTES" >&2
+    too_big=1
+  fi
+done
+
+echo
+echo "== cosmwasm-check $(cosmwasm-check --version 2>/dev/null | head -1) (available capabilities: $CAPABILITIES)"
+cosmwasm-check --available-capabilities "$CAPABILITIES" "${built[@]}"
+
+[ "$too_big" = 0 ] || exit 1
+echo
+echo "artifacts: ${built[*]} (checksums in artifacts/checksums.txt)"
