@@ -1,20 +1,14 @@
-//! Ballast auction: skeleton while the contract is being written (see docs/ARCHITECTURE.md).
-pub mod contract {
-    #[cfg(not(feature = "library"))]
-    use cosmwasm_std::entry_point;
-    use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError, StdResult};
-    use ballast_types::auction::{ExecuteMsg, InstantiateMsg, QueryMsg};
+//! Ballast auction: Dutch auctions of seized collateral (after Maker's Clipper), keeper
+//! incentives, and the in-auction caps that slow fire sales. See docs/PROTOCOL.md ("Liquidation
+//! auctions", Exact rules 1, 2, 5, 7 and 10) and docs/ARCHITECTURE.md (the storage the market
+//! and the backstop read raw, and the internal messages).
 
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn instantiate(_deps: DepsMut, _env: Env, _info: MessageInfo, _msg: InstantiateMsg) -> StdResult<Response> {
-        Ok(Response::new())
-    }
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn execute(_deps: DepsMut, _env: Env, _info: MessageInfo, _msg: ExecuteMsg) -> StdResult<Response> {
-        Err(StdError::msg("the auction contract is not written yet"))
-    }
-    #[cfg_attr(not(feature = "library"), entry_point)]
-    pub fn query(_deps: Deps, _env: Env, _msg: QueryMsg) -> StdResult<Binary> {
-        Err(StdError::msg("the auction contract is not written yet"))
-    }
-}
+pub mod contract;
+pub mod curve;
+pub mod error;
+pub mod execute;
+pub mod query;
+pub mod state;
+pub mod take;
+
+pub use crate::error::ContractError;

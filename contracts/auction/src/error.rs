@@ -1,0 +1,96 @@
+//! The auction's one error type: every failure a caller can cause, with the values behind it.
+
+use ballast_types::funds::FundsMismatch;
+use ballast_types::math::MathError;
+use ballast_types::oracle::PriceError;
+use cosmwasm_std::{Decimal256, StdError, Uint128};
+use thiserror::Error;
+
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{0}")]
+    Overflow(#[from] MathError),
+
+    #[error("{0}")]
+    Price(#[from] PriceError),
+
+    #[error("unauthorized: {sender} may not {action}")]
+    Unauthorized { sender: String, action: String },
+
+    #[error("invalid funds: expected {expected}, got {got}")]
+    InvalidFunds { expected: String, got: String },
+
+    #[error("invalid parameters: {reason}")]
+    InvalidParams { reason: String },
+
+    #[error("invalid lot {lot_id}: {reason}")]
+    InvalidLot { lot_id: u64, reason: String },
+
+    #[error("lot id mismatch: the next lot id is {expected}, the market sent {got}")]
+    LotIdMismatch { expected: u64, got: u64 },
+
+    #[error("unknown lot {lot_id}")]
+    UnknownLot { lot_id: u64 },
+
+    #[error("lot {lot_id} is {status}, not active")]
+    LotNotActive { lot_id: u64, status: String },
+
+    #[error("lot {lot_id} needs a reset before it takes bids")]
+    NeedsReset { lot_id: u64 },
+
+    #[error("lot {lot_id} does not need a reset (younger than tail and at or above cusp)")]
+    CannotReset { lot_id: u64 },
+
+    #[error("the oracle prices lot {lot_id} at zero: it cannot start")]
+    ZeroPrice { lot_id: u64 },
+
+    #[error("price too high: the lot's price is {price}, the bid's max_price {max_price}")]
+    PriceTooHigh {
+        price: Decimal256,
+        max_price: Decimal256,
+    },
+
+    #[error("dust left: a partial bid may not leave less than min_debt {min_debt} owing, and the tab {tab} is at most min_debt: take the whole lot")]
+    DustLeft { tab: Uint128, min_debt: Uint128 },
+
+    #[error("bid too small: at price {price}, {funds} paid and max_collateral {max_collateral} buy no collateral")]
+    BidTooSmall {
+        price: Decimal256,
+        funds: Uint128,
+        max_collateral: Uint128,
+    },
+
+    #[error("in-auction cap exceeded for {scope}: {in_auction} in auction + {requested} requested > cap {cap}")]
+    CapExceeded {
+        scope: String,
+        cap: Uint128,
+        in_auction: Uint128,
+        requested: Uint128,
+    },
+
+    #[error("the market has no {what} configured")]
+    NotWired { what: String },
+
+    #[error("no ownership transfer is pending")]
+    NoPendingOwner {},
+
+    #[error("unknown reply id {id}")]
+    UnknownReply { id: u64 },
+
+    #[error("cannot migrate from {name} {version}")]
+    InvalidMigration { name: String, version: String },
+}
+
+impl From<FundsMismatch> for ContractError {
+    fn from(m: FundsMismatch) -> Self {
+        ContractError::InvalidFunds {
+            expected: m.expected,
+            got: m.got,
+        }
+    }
+}
+
+pub type ContractResult<T> = Result<T, ContractError>;
