@@ -510,7 +510,7 @@ fn updating_circuit_parameters_keeps_the_observations() {
     s.set_circuit(ATOM, pct(10), 300, 600);
     s.observe(&[ATOM]).unwrap();
     let before = s.circuit_record(ATOM).unwrap();
-    assert_eq!(before.observations.len(), 1);
+    assert_eq!(before.slots.len(), 1);
     let res = s.owner_does(&ExecuteMsg::UpdateCircuitParams {
         denom: ATOM.into(),
         max_move: pct(25),
@@ -520,7 +520,7 @@ fn updating_circuit_parameters_keeps_the_observations() {
     assert_eq!(wasm_attr(&res, "created"), "false");
     assert_eq!(wasm_attr(&res, "observations_kept"), "1");
     let after = s.circuit_record(ATOM).unwrap();
-    assert_eq!(after.observations, before.observations);
+    assert_eq!(after.slots, before.slots);
     assert_eq!(
         (after.max_move, after.move_window, after.cooldown),
         (pct(25), 900, 1_200)
@@ -540,13 +540,13 @@ fn a_new_price_stream_drops_the_old_observations_but_new_thresholds_do_not() {
     }
     let res = s.set_source(ATOM, looser);
     assert_eq!(wasm_attr(&res, "observations_cleared"), "0");
-    assert_eq!(s.circuit_record(ATOM).unwrap().observations.len(), 1);
+    assert_eq!(s.circuit_record(ATOM).unwrap().slots.len(), 1);
 
     // the decimals were wrong: the price scale changes by 10^12, which is no market move
     let res = s.set_source(ATOM, s.pyth_source(&atom_feed(), 18));
     assert_eq!(wasm_attr(&res, "observations_cleared"), "1");
     let record = s.circuit_record(ATOM).unwrap();
-    assert!(record.observations.is_empty());
+    assert!(record.slots.is_empty());
     assert_eq!(record.max_move, pct(10));
     s.observe(&[ATOM]).unwrap();
     assert!(!s.circuit(ATOM).open);

@@ -7,11 +7,13 @@ mod common;
 
 use ballast_oracle::ContractError;
 use ballast_testing::pyth::pyth_price;
-use ballast_types::oracle::{CircuitResponse, Observation, PriceError, PriceSource};
+use ballast_types::oracle::{CircuitResponse, PriceError, PriceSlot, PriceSource};
 use common::*;
 use cw_multi_test::AppResponse;
 
 const WINDOW: u64 = 300;
+/// The window is kept in 32 slots: ⌈300 / 32⌉ = 10 s each.
+const SLOT: u64 = 10;
 const COOLDOWN: u64 = 600;
 
 /// `uatom` at $10 with a 10% / 300 s / 600 s circuit.
@@ -79,15 +81,17 @@ fn a_move_beyond_max_move_within_the_window_opens_the_circuit_until_its_cooldown
     let record = s.circuit_record(ATOM).unwrap();
     assert_eq!(record.opened_at, Some(t1));
     assert_eq!(
-        record.observations,
+        record.slots,
         vec![
-            Observation {
-                price: dec("10"),
-                publish_time: t0
+            PriceSlot {
+                start: t0,
+                low: dec("10"),
+                high: dec("10")
             },
-            Observation {
-                price: dec("11.5"),
-                publish_time: t1
+            PriceSlot {
+                start: t1,
+                low: dec("11.5"),
+                high: dec("11.5")
             }
         ]
     );
@@ -137,7 +141,7 @@ fn a_move_of_max_move_or_less_keeps_it_closed() {
         let res = s.observe(&[ATOM]).unwrap();
         assert_eq!(wasm_attr(&res, "opened"), "", "at {price}");
         assert_eq!(s.circuit(ATOM), closed(), "at {price}");
-        assert_eq!(s.circuit_record(ATOM).unwrap().observations.len(), 2);
+        assert_eq!(s.circuit_record(ATOM).unwrap().slots.len(), 2);
     }
     // one Pyth unit beyond 10%, either way, opens it
     for price in [1_100_000_001, 899_999_999] {
@@ -173,8 +177,8 @@ fn an_observation_outside_the_window_does_not_count() {
     let mut s = suite();
     let t0 = s.now();
     s.observe(&[ATOM]).unwrap();
-    // 301 s later the $10 observation has left the 300 s window: +50% opens nothing
-    s.advance(WINDOW + 1);
+    // once its 10 s slot has left the 300 s window, the $10 observation is gone: +50% opens nothing
+    s.advance(WINDOW + SLOT);
     atom_to(&mut s, 1_500_000_000);
     assert_eq!(s.circuit(ATOM), closed());
     let res = s.observe(&[ATOM]).unwrap();
@@ -183,10 +187,11 @@ fn an_observation_outside_the_window_does_not_count() {
     // and it was dropped from the record
     let record = s.circuit_record(ATOM).unwrap();
     assert_eq!(
-        record.observations,
-        vec![Observation {
-            price: dec("15"),
-            publish_time: t0 + WINDOW + 1
+        record.slots,
+        vec![PriceSlot {
+            start: t0 + WINDOW + SLOT,
+            low: dec("15"),
+            high: dec("15")
         }]
     );
 }
@@ -209,12 +214,9 @@ fn the_window_runs_from_the_publish_time_not_from_when_it_was_observed() {
     // observed 50 s after it was published (still fresh: max staleness is 60 s)
     s.advance(50);
     s.observe(&[ATOM]).unwrap();
-    assert_eq!(
-        s.circuit_record(ATOM).unwrap().observations[0].publish_time,
-        published
-    );
-    // 301 s after publication, 251 s after the observation: out of the window
-    s.advance(WINDOW + 1 - 50);
+    assert_eq!(s.circuit_record(ATOM).unwrap().slots[0].start, published);
+    // a slot after the window from publication (310 s), 260 s after the observation: out
+    s.advance(WINDOW + SLOT - 50);
     atom_to(&mut s, 1_500_000_000);
     assert_eq!(wasm_attr(&s.observe(&[ATOM]).unwrap(), "opened"), "");
     assert_eq!(s.circuit(ATOM), closed());
@@ -259,7 +261,7 @@ fn observe_uses_the_liquidation_price() {
     assert!(s.price(ATOM, None).is_err());
     let res = s.observe(&[ATOM]).unwrap();
     assert_eq!(observation_attr(&res, "price"), "10");
-    assert_eq!(s.circuit_record(ATOM).unwrap().observations.len(), 1);
+    assert_eq!(s.circuit_record(ATOM).unwrap().slots.len(), 1);
 }
 
 #[test]
@@ -309,7 +311,7 @@ fn observe_checks_its_list() {
         },
     );
     // nothing of a failed list was recorded
-    assert_eq!(s.circuit_record(ATOM).unwrap().observations, vec![]);
+    assert_eq!(s.circuit_record(ATOM).unwrap().slots, vec![]);
 
     // 20 denoms is the most
     let denoms: Vec<String> = (0..21).map(|i| format!("u{i:02}")).collect();
@@ -360,4 +362,24 @@ fn a_denom_without_circuit_parameters_is_always_closed() {
     assert_eq!(s.circuit(ATOM), closed());
     assert_eq!(s.circuit_record(ATOM), None);
     assert_eq!(s.circuit("uosmo"), closed());
+}
+
+#[test]
+fn a_burst_of_observations_cannot_flush_the_window() {
+    // Attack: call Observe every second with a price creeping down, hoping to push the first
+    // observation out of a bounded record so that a gradual −11% move never opens the circuit.
+    let mut s = suite();
+    s.observe(&[ATOM]).unwrap();
+    for step in 1..=40i64 {
+        s.advance(1);
+        atom_to(&mut s, 1_000_000_000 - step * 2_000_000);
+        s.observe(&[ATOM]).unwrap();
+    }
+    assert!(s.circuit_record(ATOM).unwrap().slots.len() <= 33);
+    // 41 s after the first observation, $8.90 is 11% below $10: it opens
+    s.advance(1);
+    let t = s.now();
+    atom_to(&mut s, 890_000_000);
+    assert_eq!(s.circuit(ATOM), open(t));
+    assert_eq!(wasm_attr(&s.observe(&[ATOM]).unwrap(), "opened"), ATOM);
 }

@@ -11,6 +11,7 @@ pub mod market;
 pub mod math;
 pub mod oracle;
 pub mod pyth;
+pub mod version;
 
 /// Default and maximum page sizes of every paginated query.
 pub const DEFAULT_LIMIT: u32 = 10;

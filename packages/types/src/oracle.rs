@@ -231,23 +231,35 @@ pub struct Config {
     pub quote_decimals: u8,
 }
 
-/// A denom's circuit: its parameters, the observations inside the move window, and when it
+/// A denom's circuit: its parameters, the prices observed inside the move window, and when it
 /// last opened.
+///
+/// The window is kept as `CIRCUIT_SLOTS` slots of `move_window / CIRCUIT_SLOTS` seconds, each
+/// holding the lowest and highest price observed in it. A breach of any observation is a breach
+/// of its slot's low or high, so nothing is lost by keeping only those two; and however often
+/// anyone calls `Observe`, the record stays bounded and the window cannot be flushed. A slot
+/// counts until it has left the window entirely (up to one slot longer than `move_window`, which
+/// only ever keeps the circuit more careful).
 #[cw_serde]
 pub struct CircuitRecord {
     pub max_move: Decimal,
     pub move_window: u64,
     pub cooldown: u64,
-    pub observations: Vec<Observation>,
+    pub slots: Vec<PriceSlot>,
     pub opened_at: Option<u64>,
 }
 
+/// The extremes of the prices published in `[start, start + slot width)`.
 #[cw_serde]
 #[derive(Copy)]
-pub struct Observation {
-    pub price: Decimal256,
-    pub publish_time: u64,
+pub struct PriceSlot {
+    pub start: u64,
+    pub low: Decimal256,
+    pub high: Decimal256,
 }
+
+/// Slots per move window.
+pub const CIRCUIT_SLOTS: u64 = 32;
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const SOURCES: Map<&str, PriceSource> = Map::new("sources");
@@ -259,29 +271,36 @@ impl CircuitRecord {
             max_move,
             move_window,
             cooldown,
-            observations: vec![],
+            slots: vec![],
             opened_at: None,
         }
     }
 
+    /// Seconds per slot (at least one).
+    pub fn slot_width(&self) -> u64 {
+        self.move_window.div_ceil(CIRCUIT_SLOTS).max(1)
+    }
+
+    fn in_window(&self, slot: &PriceSlot, now: u64) -> bool {
+        slot.start.saturating_add(self.slot_width()) > now.saturating_sub(self.move_window)
+    }
+
     /// Whether `price` differs from any observation inside the move window by more than
-    /// `max_move`, relative to that observation.
+    /// `max_move`, relative to that observation: above the lowest by more than `max_move` × the
+    /// lowest, or below the highest by more than `max_move` × the highest.
     pub fn breached_by(&self, price: Decimal256, now: u64) -> bool {
-        let window_start = now.saturating_sub(self.move_window);
         let max_move = dec256(self.max_move);
-        self.observations
+        let beyond = |observed: Decimal256, gap: Decimal256| {
+            dec_mul(max_move, observed, Rounding::Down)
+                .map(|limit| gap > limit)
+                .unwrap_or(true)
+        };
+        self.slots
             .iter()
-            .filter(|o| o.publish_time >= window_start && !o.price.is_zero())
-            .any(|o| {
-                let gap = if price > o.price {
-                    price - o.price
-                } else {
-                    o.price - price
-                };
-                // gap / o.price > max_move  ⇔  gap > max_move × o.price
-                dec_mul(max_move, o.price, Rounding::Down)
-                    .map(|limit| gap > limit)
-                    .unwrap_or(true)
+            .filter(|slot| self.in_window(slot, now))
+            .any(|slot| {
+                (price > slot.low && beyond(slot.low, price - slot.low))
+                    || (price < slot.high && beyond(slot.high, slot.high - price))
             })
     }
 
@@ -297,23 +316,43 @@ impl CircuitRecord {
         cooling || current_price.is_some_and(|p| self.breached_by(p, now))
     }
 
-    /// Records an observation: opens the circuit if it breaches, drops observations that left
-    /// the window, and keeps at most `MAX_OBSERVATIONS`. Returns whether it opened now.
+    /// Records an observation: opens the circuit if it breaches, folds the price into its slot,
+    /// and drops the slots that left the window. Returns whether it opened now.
     pub fn observe(&mut self, price: Decimal256, publish_time: u64, now: u64) -> bool {
         let breached = self.breached_by(price, now);
         if breached {
             self.opened_at = Some(now);
         }
-        let window_start = now.saturating_sub(self.move_window);
-        self.observations.retain(|o| o.publish_time >= window_start);
-        if self.observations.last().map(|o| o.publish_time) != Some(publish_time) {
-            self.observations.push(Observation {
-                price,
-                publish_time,
-            });
+        let width = self.slot_width();
+        let start = publish_time - publish_time % width;
+        match self.slots.iter_mut().find(|s| s.start == start) {
+            Some(slot) => {
+                slot.low = slot.low.min(price);
+                slot.high = slot.high.max(price);
+            }
+            None => {
+                let at = self.slots.partition_point(|s| s.start < start);
+                self.slots.insert(
+                    at,
+                    PriceSlot {
+                        start,
+                        low: price,
+                        high: price,
+                    },
+                );
+            }
         }
-        while self.observations.len() > MAX_OBSERVATIONS {
-            self.observations.remove(0);
+        let kept: Vec<PriceSlot> = self
+            .slots
+            .iter()
+            .copied()
+            .filter(|s| self.in_window(s, now))
+            .collect();
+        self.slots = kept;
+        // A window spans at most CIRCUIT_SLOTS + 1 aligned slots (publish times slightly ahead
+        // of the block time aside); the oldest go first.
+        while self.slots.len() as u64 > CIRCUIT_SLOTS + 1 {
+            self.slots.remove(0);
         }
         breached
     }
@@ -847,7 +886,8 @@ mod tests {
 
     #[test]
     fn circuit_opens_on_a_move_beyond_max_move_within_the_window_and_cools_down() {
-        let mut circuit = CircuitRecord::new(Decimal::percent(10), 300, 600);
+        let mut circuit = CircuitRecord::new(Decimal::percent(10), 320, 600);
+        assert_eq!(circuit.slot_width(), 10);
         assert!(!circuit.observe(d("10"), 1_000, 1_000));
         // 10% exactly is not a breach
         assert!(!circuit.breached_by(d("9"), 1_100));
@@ -855,8 +895,9 @@ mod tests {
         // just beyond, in either direction
         assert!(circuit.breached_by(d("8.99"), 1_100));
         assert!(circuit.breached_by(d("11.01"), 1_100));
-        // the observation leaves the window after 300 s
-        assert!(!circuit.breached_by(d("5"), 1_301));
+        // the slot [1000, 1010) leaves the window once 1010 ≤ now − 320
+        assert!(circuit.breached_by(d("5"), 1_329));
+        assert!(!circuit.breached_by(d("5"), 1_330));
         // a breaching observation opens it until cooldown passes
         assert!(circuit.observe(d("8"), 1_200, 1_200));
         assert_eq!(circuit.opened_at, Some(1_200));
@@ -864,13 +905,8 @@ mod tests {
         assert!(!circuit.is_open(1_800, None));
         assert_eq!(circuit.closes_at(), Some(1_800));
         // a live breach shows as open before anyone observes it
-        let fresh = CircuitRecord {
-            observations: vec![Observation {
-                price: d("10"),
-                publish_time: 5_000,
-            }],
-            ..CircuitRecord::new(Decimal::percent(10), 300, 600)
-        };
+        let mut fresh = CircuitRecord::new(Decimal::percent(10), 300, 600);
+        fresh.observe(d("10"), 5_000, 5_000);
         assert!(fresh.is_open(5_010, Some(d("7"))));
         assert!(!fresh.is_open(5_010, Some(d("9.5"))));
         let view = fresh.to_response(5_010, Some(d("7")));
@@ -885,18 +921,43 @@ mod tests {
     }
 
     #[test]
-    fn observations_are_bounded() {
-        let mut circuit = CircuitRecord::new(Decimal::percent(50), 1_000_000, 10);
-        for t in 0..100u64 {
-            circuit.observe(d("10"), t, t);
+    fn the_lowest_and_highest_in_a_slot_stand_for_every_observation_in_it() {
+        let mut circuit = CircuitRecord::new(Decimal::percent(10), 320, 600);
+        for (price, t) in [("10", 1_000), ("10.5", 1_003), ("9.8", 1_006)] {
+            circuit.observe(d(price), t, t);
         }
-        assert_eq!(circuit.observations.len(), MAX_OBSERVATIONS);
         assert_eq!(
-            circuit.observations[0].publish_time,
-            100 - MAX_OBSERVATIONS as u64
+            circuit.slots,
+            vec![PriceSlot {
+                start: 1_000,
+                low: d("9.8"),
+                high: d("10.5")
+            }]
         );
-        // the same publish time is recorded once
-        circuit.observe(d("10"), 99, 100);
-        assert_eq!(circuit.observations.len(), MAX_OBSERVATIONS);
+        // within 10% of every one of 10, 10.5 and 9.8: from 10.5 × 0.9 = 9.45 to 9.8 × 1.1 = 10.78
+        assert!(!circuit.breached_by(d("9.45"), 1_010));
+        assert!(!circuit.breached_by(d("10.78"), 1_010));
+        // beyond 9.8 by more than 10% of 9.8, or below 10.5 by more than 10% of 10.5
+        assert!(circuit.breached_by(d("10.781"), 1_010));
+        assert!(circuit.breached_by(d("9.449"), 1_010));
+    }
+
+    #[test]
+    fn however_often_anyone_observes_the_window_stays_whole_and_bounded() {
+        let mut circuit = CircuitRecord::new(Decimal::percent(10), 300, 10);
+        // an observation at 10, then 250 observations a second apart creeping down
+        circuit.observe(d("10"), 0, 0);
+        let mut price = d("10");
+        for t in 1..=250u64 {
+            price = price - d("0.004");
+            circuit.observe(price, t, t);
+        }
+        // 250 s later the first price is still in the window: 9.0 against 10 is −10% exactly,
+        // one more step breaches it, however many observations came in between
+        assert!(circuit.slots.len() as u64 <= CIRCUIT_SLOTS + 1);
+        assert!(circuit.breached_by(d("8.99"), 250));
+        assert!(circuit.breached_by(d("8.99"), 300));
+        // once the whole window has passed with no new observation, it is forgotten
+        assert!(!circuit.breached_by(d("8.99"), 1_000));
     }
 }

@@ -52,7 +52,7 @@ pub fn update_circuit_params(
         .add_attribute("move_window", move_window.to_string())
         .add_attribute("cooldown", cooldown.to_string())
         .add_attribute("created", created.to_string())
-        .add_attribute("observations_kept", record.observations.len().to_string()))
+        .add_attribute("observations_kept", record.slots.len().to_string()))
 }
 
 /// `max_move` in (0, 1]; `move_window` and `cooldown` in 1..=`MAX_CIRCUIT_SECONDS`.

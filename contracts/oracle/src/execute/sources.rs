@@ -61,8 +61,8 @@ pub fn set_source(
         .is_some_and(|old| !same_price_stream(old, &source))
     {
         if let Some(mut circuit) = CIRCUITS.may_load(deps.storage, &denom)? {
-            cleared = circuit.observations.len();
-            circuit.observations.clear();
+            cleared = circuit.slots.len();
+            circuit.slots.clear();
             CIRCUITS.save(deps.storage, &denom, &circuit)?;
         }
     }
