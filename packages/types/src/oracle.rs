@@ -949,7 +949,7 @@ mod tests {
         circuit.observe(d("10"), 0, 0);
         let mut price = d("10");
         for t in 1..=250u64 {
-            price = price - d("0.004");
+            price -= d("0.004");
             circuit.observe(price, t, t);
         }
         // 250 s later the first price is still in the window: 9.0 against 10 is −10% exactly,
