@@ -206,7 +206,7 @@ fn market_config(s: &Suite, backstop: Option<Addr>) -> market::Config {
 
 fn setup_with(params: AuctionParams) -> Suite {
     let mut app = App::default();
-    let api = app.api().clone();
+    let api = *app.api();
     let owner = api.addr_make("owner");
     let borrower = api.addr_make("borrower");
     let keeper = api.addr_make("keeper");
