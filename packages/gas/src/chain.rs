@@ -3,12 +3,11 @@
 //! cost that wasmd charges is added to the world's tally (see `price`).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use ballast_types::pyth::{PriceFeed, PriceFeedResponse, PythQueryMsg};
 use cosmwasm_std::{
     from_json, Addr, BankMsg, Binary, Coin, ContractResult, CosmosMsg, Empty, Env, Event,
@@ -665,22 +664,6 @@ impl Shared {
             QueryRequest::Bank(_) => unsupported("bank query other than Balance"),
             _ => unsupported("query"),
         }
-    }
-}
-
-/// The capabilities as a set (for callers that check code themselves).
-pub fn capabilities() -> HashSet<String> {
-    capabilities_from_csv(CAPABILITIES)
-}
-
-/// Context for errors of scenario steps.
-pub trait Step<T> {
-    fn step(self, what: &str) -> Result<T>;
-}
-
-impl<T> Step<T> for Result<T> {
-    fn step(self, what: &str) -> Result<T> {
-        self.with_context(|| what.to_string())
     }
 }
 
