@@ -418,6 +418,14 @@ fn liquidation_ops(d: &Deployment) -> Result<Vec<Op>> {
         "lot {} answered for {lot_id}",
         lot.lot_id
     );
+    let lot: auction::LotResponse = d
+        .chain
+        .query(&auction_addr, &auction::QueryMsg::Lot { lot_id })?;
+    ensure!(
+        lot.status == auction::LotStatus::Settled,
+        "the whole-lot bid should settle the lot, it is {:?}",
+        lot.status
+    );
 
     // a second account whose lot times out and needs a reset
     let dave = user("dave");
@@ -491,6 +499,15 @@ fn shortfall_ops(d: &Deployment) -> Result<Vec<Op>> {
         )?;
         last = Some(op);
     }
+    let lot: auction::LotResponse = d
+        .chain
+        .query(&auction_addr, &auction::QueryMsg::Lot { lot_id })?;
+    ensure!(
+        lot.status == auction::LotStatus::Failed,
+        "the lot should have failed after {} resets, it is {:?}",
+        auction_params().max_resets + 1,
+        lot.status
+    );
     ops.extend(last);
     let (op, _) = d.op("backstop: AdlStep (limit 10)", |c| {
         c.execute(
