@@ -527,6 +527,71 @@ fn a_lot_fails_after_max_resets_and_the_backstop_absorbs_then_sells_it() {
 }
 
 #[test]
+fn under_water_the_collateral_runs_out_and_the_shortfall_is_measured_at_the_close() {
+    let (mut p, borrowers) = crash(ProtocolBuilder::new(), &["alice"]);
+    let keeper = p.user("keeper");
+    let alice = borrowers[0].clone();
+    // ATOM at $6: 6,000 of collateral cannot cover 6,500 × 1.05 (Exact rule 3): all the debt
+    // and all the collateral go into one lot
+    p.set_price(ATOM, d("6"));
+    let response = p.liquidate(&keeper, &alice).unwrap();
+    assert_eq!(attribute(&response, "mode").as_deref(), Some("underwater"));
+    let lot = p.lot(1);
+    assert_eq!(lot.collateral, coin(1_000 * ATOM_UNIT, ATOM));
+    assert_eq!(lot.debt, coin(6_500 * USD, QUOTE));
+    assert_eq!(lot.penalty, coin(325 * USD, QUOTE));
+    assert_eq!(lot.start_price, d("7.2"));
+    assert_eq!(p.supplied(&alice, ATOM), Uint128::zero());
+
+    // eleven steps later the price (7.2 × 0.99^11) is below debt / collateral: the whole lot
+    // sells for less than the debt
+    p.advance(11 * 60);
+    let price = p.lot(1).current_price;
+    assert_eq!(price, curve_price("7.2", 660));
+    let paid = ballast_types::math::mul_dec(u(1_000 * ATOM_UNIT), price, Rounding::Up).unwrap();
+    assert!(paid < u(6_500 * USD));
+    let unpaid = u(6_500 * USD) - paid;
+    let market_usd = p.balance(&p.market, QUOTE);
+    let fund_usd = p.balance(&p.backstop, QUOTE);
+    let r = p
+        .bid(
+            &keeper,
+            1,
+            1_000 * ATOM_UNIT,
+            price,
+            coin(7_000 * USD, QUOTE),
+        )
+        .unwrap();
+    assert_eq!(attribute(&r, "paid"), Some(format!("{paid}{QUOTE}")));
+    assert_eq!(
+        attribute(&r, "debt_unpaid"),
+        Some(format!("{unpaid}{QUOTE}"))
+    );
+    assert_eq!(p.lot(1).status, LotStatus::Settled);
+    // the close left alice with the unpaid debt and no collateral: the market recognised the
+    // shortfall then, and the fund covered it in the same transaction
+    assert_eq!(attribute(&r, "shortfall"), Some(format!("{unpaid}{QUOTE}")));
+    assert_eq!(p.owed(&alice, QUOTE), Uint128::zero());
+    assert_eq!(p.position(&alice).open_lots, 0);
+    assert_eq!(p.balance(&p.market, QUOTE) - market_usd, u(6_500 * USD));
+    assert_eq!(fund_usd - p.balance(&p.backstop, QUOTE), unpaid);
+    let deficit: DeficitResponse = p
+        .query(
+            &p.market,
+            &market::QueryMsg::Deficit {
+                denom: QUOTE.into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(deficit.amount, Uint128::zero());
+    let usd = p.asset(QUOTE);
+    assert_eq!(usd.debt_in_auction, Uint128::zero());
+    assert_books_balance(&p, QUOTE, Uint128::zero(), 10);
+    assert_eq!(p.balance(&p.auction, ATOM), Uint128::zero());
+    assert_eq!(in_auction(&p).total_value, Uint128::zero());
+}
+
+#[test]
 fn the_dust_rule_both_ways() {
     let (mut p, borrowers) = crash(ProtocolBuilder::new(), &["alice"]);
     let (keeper, keeper2) = (p.user("keeper"), p.user("keeper2"));
