@@ -106,7 +106,10 @@ pub fn bid(
     release_caps(deps.storage, &lot.collateral_denom, freed)?;
 
     let config = CONFIG.load(deps.storage)?;
-    let market = market_config(&deps.querier, &config.market)?;
+    // The backstop's address (a raw read of the market's registry) only when the fund is paid.
+    let backstop = || -> ContractResult<String> {
+        Ok(backstop_of(&market_config(&deps.querier, &config.market)?)?.to_string())
+    };
     let refund = funds - taken.owe;
     let mut messages: Vec<CosmosMsg> = vec![BankMsg::Send {
         to_address: recipient.to_string(),
@@ -141,7 +144,7 @@ pub fn bid(
         // Every unit of a sale's proceeds is the fund's.
         messages.push(
             BankMsg::Send {
-                to_address: backstop_of(&market)?.to_string(),
+                to_address: backstop()?,
                 amount: coins(&[(&lot.debt_denom, taken.owe)])?,
             }
             .into(),
@@ -153,7 +156,7 @@ pub fn bid(
         if !taken.penalty_part.is_zero() {
             messages.push(
                 BankMsg::Send {
-                    to_address: backstop_of(&market)?.to_string(),
+                    to_address: backstop()?,
                     amount: coins(&[(&lot.debt_denom, taken.penalty_part)])?,
                 }
                 .into(),

@@ -47,7 +47,8 @@ pub fn keeper_pay_amount(
 }
 
 /// The `PayKeeper` submessage for `amount` of `denom`, or none when there is nothing to pay or no
-/// backstop to pay it; with the attributes that say which.
+/// backstop to pay it (`backstop` may be `None` when `amount` is zero); with the attributes that
+/// say which.
 pub fn keeper_pay(
     backstop: Option<&Addr>,
     keeper: &Addr,
@@ -55,15 +56,15 @@ pub fn keeper_pay(
     denom: &str,
     amount: Uint128,
 ) -> ContractResult<(Option<SubMsg>, Vec<Attribute>)> {
+    if amount.is_zero() {
+        return Ok((None, vec![Attribute::new("keeper_pay", "0")]));
+    }
     let Some(backstop) = backstop else {
         return Ok((
             None,
             vec![Attribute::new("keeper_pay", "none (no backstop)")],
         ));
     };
-    if amount.is_zero() {
-        return Ok((None, vec![Attribute::new("keeper_pay", "0")]));
-    }
     let coin = Coin::new(amount, denom);
     let payload = KeeperPay {
         lot_id,

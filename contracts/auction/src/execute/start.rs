@@ -99,15 +99,15 @@ pub fn start_auction(
     NEXT_LOT_ID.save(deps.storage, &next_id(lot_id)?)?;
 
     // Keeper pay (Maker's kick incentive), never able to fail the liquidation.
-    let market = market_config(&deps.querier, &config.market)?;
+    // The market's registry is read (raw) only when there is something to pay.
     let amount = keeper_pay_amount(&params, msg.debt, msg.debt_price)?;
-    let (pay, pay_attributes) = keeper_pay(
-        market.backstop.as_ref(),
-        &keeper,
-        lot_id,
-        &msg.debt_denom,
-        amount,
-    )?;
+    let backstop = if amount.is_zero() {
+        None
+    } else {
+        market_config(&deps.querier, &config.market)?.backstop
+    };
+    let (pay, pay_attributes) =
+        keeper_pay(backstop.as_ref(), &keeper, lot_id, &msg.debt_denom, amount)?;
 
     Ok(Response::new()
         .add_submessages(pay)
