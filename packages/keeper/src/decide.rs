@@ -248,18 +248,18 @@ pub fn expected_profit(
 
 /// The bid on one lot, or `None` when the keeper should not bid: not active, price above the
 /// threshold (or zero), nothing to spend, a partial bid that the `min_debt` rule forbids, or too
-/// little profit. `budget` is what the keeper may spend of the debt denom; `min_debt` is the
-/// debt asset's `min_debt` (a partial bid may not leave less owed in the lot).
+/// little profit. `budget` is what the keeper may spend of the debt denom. As the auction does
+/// (Maker's `chost`), a partial bid may not leave less than the lot's `min_debt` of its tab.
 pub fn plan_bid(
     lot: &LotResponse,
     collateral_price: Decimal256,
     debt_price: Decimal256,
     budget: Uint128,
-    min_debt: Uint128,
     policy: &BidPolicy,
 ) -> Option<BidPlan> {
+    let min_debt = lot.min_debt;
     let all = amount_u128(&lot.collateral)?;
-    let (tab, debt) = (amount_u128(&lot.tab)?, amount_u128(&lot.debt)?);
+    let tab = amount_u128(&lot.tab)?;
     if lot.status != LotStatus::Active || all.is_zero() {
         return None;
     }
@@ -289,10 +289,14 @@ pub fn plan_bid(
     } else {
         let mut target = spend;
         if is_liquidation {
-            // Proceeds repay debt first; a partial bid may not leave 0 < debt < min_debt.
-            let left = debt.saturating_sub(target);
+            // A partial bid may not leave 0 < tab < min_debt; when the tab itself is at most
+            // min_debt, only the whole lot may be taken.
+            let left = tab.saturating_sub(target);
             if !left.is_zero() && left < min_debt {
-                target = debt.checked_sub(min_debt).ok()?;
+                if tab <= min_debt {
+                    return None;
+                }
+                target = tab - min_debt;
             }
         }
         let collateral = div_dec(target, price, Rounding::Down).ok()?;
@@ -320,13 +324,12 @@ pub fn plan_bid(
 }
 
 /// Bids over many lots, most profitable first, each denom's budget spent down as bids are
-/// planned. `prices` maps denom → oracle price; `budgets` denom → spendable balance;
-/// `min_debts` debt denom → `min_debt`. Lots whose prices are unknown are skipped.
+/// planned. `prices` maps denom → oracle price; `budgets` denom → spendable balance. Lots whose
+/// prices are unknown are skipped.
 pub fn plan_bids(
     lots: &[LotResponse],
     prices: &BTreeMap<String, Decimal256>,
     budgets: &BTreeMap<String, Uint128>,
-    min_debts: &BTreeMap<String, Uint128>,
     policy: &BidPolicy,
 ) -> Vec<BidPlan> {
     // Rank by the discount to the oracle (price / threshold-free ratio), best first.
@@ -348,8 +351,7 @@ pub fn plan_bids(
     for (lot, _) in ranked {
         let (cp, dp) = (prices[&lot.collateral.denom], prices[&lot.debt.denom]);
         let budget = left.get(&lot.debt.denom).copied().unwrap_or_default();
-        let min_debt = min_debts.get(&lot.debt.denom).copied().unwrap_or_default();
-        if let Some(plan) = plan_bid(lot, cp, dp, budget, min_debt, policy) {
+        if let Some(plan) = plan_bid(lot, cp, dp, budget, policy) {
             let paid = amount_u128(&plan.pay).unwrap_or(budget);
             left.insert(lot.debt.denom.clone(), budget.saturating_sub(paid));
             plans.push(plan);
@@ -622,6 +624,7 @@ mod tests {
             started_at: 0,
             resets: 0,
             status,
+            min_debt: Uint128::zero(),
         }
     }
 
@@ -664,7 +667,7 @@ mod tests {
         let budget = Uint128::new(1_000_000);
         // at the threshold: bid
         let l = lot(1, LotStatus::Active, 100, 900, 45, "9.8");
-        let plan = plan_bid(&l, cp, dp, budget, Uint128::zero(), &policy("0.02")).unwrap();
+        let plan = plan_bid(&l, cp, dp, budget, &policy("0.02")).unwrap();
         // whole lot: 100 × 9.8 = 980 ≤ tab 945? no: 980 > 945, so the tab bounds it
         assert_eq!(plan.pay, coin(945, "uusd"));
         assert_eq!(plan.collateral, coin(96, "uatom")); // floor(945 / 9.8)
@@ -673,15 +676,15 @@ mod tests {
         assert_eq!(plan.expected_profit.u128(), 960 - 945);
         // just above: no bid
         let l = lot(1, LotStatus::Active, 100, 900, 45, "9.81");
-        assert!(plan_bid(&l, cp, dp, budget, Uint128::zero(), &policy("0.02")).is_none());
+        assert!(plan_bid(&l, cp, dp, budget, &policy("0.02")).is_none());
         // needs reset, settled: no bid
         for status in [LotStatus::NeedsReset, LotStatus::Settled, LotStatus::Failed] {
             let l = lot(1, status, 100, 900, 45, "5");
-            assert!(plan_bid(&l, cp, dp, budget, Uint128::zero(), &policy("0.02")).is_none());
+            assert!(plan_bid(&l, cp, dp, budget, &policy("0.02")).is_none());
         }
         // zero price: no bid (the lot needs a reset)
         let l = lot(1, LotStatus::Active, 100, 900, 45, "0");
-        assert!(plan_bid(&l, cp, dp, budget, Uint128::zero(), &policy("0.02")).is_none());
+        assert!(plan_bid(&l, cp, dp, budget, &policy("0.02")).is_none());
     }
 
     #[test]
@@ -689,15 +692,7 @@ mod tests {
         let (cp, dp) = (d256("10"), d256("1"));
         // cheap lot, all collateral costs 100 × 5 = 500 < tab 945
         let l = lot(7, LotStatus::Active, 100, 900, 45, "5");
-        let plan = plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(10_000),
-            Uint128::zero(),
-            &policy("0.02"),
-        )
-        .unwrap();
+        let plan = plan_bid(&l, cp, dp, Uint128::new(10_000), &policy("0.02")).unwrap();
         assert_eq!(
             (
                 plan.pay.amount.to_string().parse::<u128>().unwrap(),
@@ -707,15 +702,7 @@ mod tests {
         );
         assert_eq!(plan.expected_profit.u128(), 500);
         // budget 123 → floor(123/5) = 24 collateral for 120
-        let plan = plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(123),
-            Uint128::zero(),
-            &policy("0.02"),
-        )
-        .unwrap();
+        let plan = plan_bid(&l, cp, dp, Uint128::new(123), &policy("0.02")).unwrap();
         assert_eq!(
             (
                 plan.pay.amount.to_string().parse::<u128>().unwrap(),
@@ -727,7 +714,7 @@ mod tests {
         // max value per lot 50 quote at debt price 1 → 50 → 10 collateral
         let mut p = policy("0.02");
         p.max_value_per_lot = Some(Uint128::new(50));
-        let plan = plan_bid(&l, cp, dp, Uint128::new(10_000), Uint128::zero(), &p).unwrap();
+        let plan = plan_bid(&l, cp, dp, Uint128::new(10_000), &p).unwrap();
         assert_eq!(
             (
                 plan.pay.amount.to_string().parse::<u128>().unwrap(),
@@ -736,66 +723,33 @@ mod tests {
             (50, 10)
         );
         // nothing to spend
-        assert!(plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(4),
-            Uint128::zero(),
-            &policy("0.02")
-        )
-        .is_none());
+        assert!(plan_bid(&l, cp, dp, Uint128::new(4), &policy("0.02")).is_none());
         // min profit above what the bid earns
         let mut p = policy("0.02");
         p.min_profit = Uint128::new(501);
-        assert!(plan_bid(&l, cp, dp, Uint128::new(10_000), Uint128::zero(), &p).is_none());
+        assert!(plan_bid(&l, cp, dp, Uint128::new(10_000), &p).is_none());
     }
 
     #[test]
-    fn partial_bids_never_leave_less_than_min_debt() {
+    fn partial_bids_never_leave_less_than_min_debt_of_the_tab() {
         let (cp, dp) = (d256("10"), d256("1"));
-        // debt 900, tab 945, price 9 → whole costs 900 (100 × 9 ≤ 945)
-        let l = lot(3, LotStatus::Active, 100, 900, 45, "9");
-        // budget 880 would leave 20 < min_debt 50 → pay only up to 850
-        let plan = plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(880),
-            Uint128::new(50),
-            &policy("0.02"),
-        )
-        .unwrap();
-        assert!(
-            plan.pay.amount.to_string().parse::<u128>().unwrap() <= 850,
-            "{plan:?}"
-        );
-        assert_eq!(
-            plan.collateral.amount.to_string().parse::<u128>().unwrap(),
-            94
-        ); // floor(850 / 9)
-        assert_eq!(plan.pay.amount.to_string().parse::<u128>().unwrap(), 846);
-        // min_debt above the debt: only the whole lot would do, and the budget is short
-        assert!(plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(880),
-            Uint128::new(1_000),
-            &policy("0.02")
-        )
-        .is_none());
+        // debt 900, tab 945, price 9 → the whole lot costs 900 (100 × 9 ≤ 945)
+        let mut l = lot(3, LotStatus::Active, 100, 900, 45, "9");
+        l.min_debt = Uint128::new(100);
+        // budget 880 would leave 65 of the tab < min_debt 100 → pay up to 945 − 100 = 845
+        let plan = plan_bid(&l, cp, dp, Uint128::new(880), &policy("0.02")).unwrap();
+        assert_eq!(plan.collateral.amount.to_string(), "93"); // ⌊845 / 9⌋
+        assert_eq!(plan.pay.amount.to_string(), "837"); // ⌈93 × 9⌉
+                                                        // a smaller min_debt leaves the bid as it is
+        l.min_debt = Uint128::new(50);
+        let plan = plan_bid(&l, cp, dp, Uint128::new(880), &policy("0.02")).unwrap();
+        assert_eq!(plan.collateral.amount.to_string(), "97");
+        // min_debt at or above the tab: only the whole lot would do, and the budget is short
+        l.min_debt = Uint128::new(1_000);
+        assert!(plan_bid(&l, cp, dp, Uint128::new(880), &policy("0.02")).is_none());
         // enough for the whole lot: min_debt does not matter
-        let plan = plan_bid(
-            &l,
-            cp,
-            dp,
-            Uint128::new(900),
-            Uint128::new(1_000),
-            &policy("0.02"),
-        )
-        .unwrap();
-        assert_eq!(plan.pay.amount.to_string().parse::<u128>().unwrap(), 900);
+        let plan = plan_bid(&l, cp, dp, Uint128::new(900), &policy("0.02")).unwrap();
+        assert_eq!(plan.pay.amount.to_string(), "900");
     }
 
     #[test]
@@ -809,7 +763,7 @@ mod tests {
             ("uusd".to_string(), d256("1")),
         ]);
         let budgets = BTreeMap::from([("uusd".to_string(), Uint128::new(700))]);
-        let plans = plan_bids(&lots, &prices, &budgets, &BTreeMap::new(), &policy("0.02"));
+        let plans = plan_bids(&lots, &prices, &budgets, &policy("0.02"));
         assert_eq!(plans.len(), 2);
         assert_eq!(plans[0].lot_id, 2);
         assert_eq!(
@@ -828,7 +782,7 @@ mod tests {
         assert!(total <= 700);
         // unknown price: skipped
         let prices = BTreeMap::from([("uusd".to_string(), d256("1"))]);
-        assert!(plan_bids(&lots, &prices, &budgets, &BTreeMap::new(), &policy("0.02")).is_empty());
+        assert!(plan_bids(&lots, &prices, &budgets, &policy("0.02")).is_empty());
     }
 
     #[test]

@@ -523,7 +523,6 @@ impl Keeper {
         let me = chain.sender();
         let mut prices = BTreeMap::new();
         let mut budgets = BTreeMap::new();
-        let mut min_debts = BTreeMap::new();
         for lot in &lots {
             for denom in [&lot.collateral.denom, &lot.debt.denom] {
                 if prices.contains_key(denom) {
@@ -545,26 +544,9 @@ impl Keeper {
                     debt_denom.clone(),
                     decide::spendable(balance, self.settings.reserve_of(debt_denom)),
                 );
-                // A sale lot's proceeds denom may not be a market asset: no min_debt then.
-                let min_debt = query::<AssetResponse>(
-                    chain,
-                    &registry.market,
-                    &market::QueryMsg::Asset {
-                        denom: debt_denom.clone(),
-                    },
-                )
-                .map(|a| a.params.min_debt)
-                .unwrap_or_default();
-                min_debts.insert(debt_denom.clone(), min_debt);
             }
         }
-        let plans = decide::plan_bids(
-            &lots,
-            &prices,
-            &budgets,
-            &min_debts,
-            &self.settings.bid_policy(),
-        );
+        let plans = decide::plan_bids(&lots, &prices, &budgets, &self.settings.bid_policy());
         for plan in plans
             .into_iter()
             .take(self.settings.max_bids_per_round as usize)

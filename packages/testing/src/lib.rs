@@ -285,16 +285,23 @@ impl ProtocolBuilder {
             )
             .with_migrate(ballast_market::contract::migrate),
         ));
-        let auction_code = app.store_code(Box::new(ContractWrapper::new(
-            ballast_auction::contract::execute,
-            ballast_auction::contract::instantiate,
-            ballast_auction::contract::query,
-        )));
-        let backstop_code = app.store_code(Box::new(ContractWrapper::new(
-            ballast_backstop::contract::execute,
-            ballast_backstop::contract::instantiate,
-            ballast_backstop::contract::query,
-        )));
+        let auction_code = app.store_code(Box::new(
+            ContractWrapper::new(
+                ballast_auction::contract::execute,
+                ballast_auction::contract::instantiate,
+                ballast_auction::contract::query,
+            )
+            .with_reply(ballast_auction::contract::reply)
+            .with_migrate(ballast_auction::contract::migrate),
+        ));
+        let backstop_code = app.store_code(Box::new(
+            ContractWrapper::new(
+                ballast_backstop::contract::execute,
+                ballast_backstop::contract::instantiate,
+                ballast_backstop::contract::query,
+            )
+            .with_migrate(ballast_backstop::contract::migrate),
+        ));
 
         let pyth = app
             .instantiate_contract(pyth_code, owner.clone(), &Empty {}, &[], "pyth", None)

@@ -93,6 +93,7 @@ fn lot(id: u64, status: LotStatus, price: &str) -> LotResponse {
         started_at: 0,
         resets: 0,
         status,
+        min_debt: Uint128::zero(),
     }
 }
 
