@@ -23,7 +23,7 @@ use std::fmt;
 use ballast_types::auction::{self, AuctionParams, InAuctionResponse, LotResponse, LotsResponse};
 use ballast_types::backstop::{self, BackstopParams};
 use ballast_types::market::{
-    self, AdlQueueResponse, AssetResponse, CircuitLevelResponse, DeficitResponse, DeficitsResponse,
+    self, AdlQueueResponse, CircuitLevelResponse, DeficitResponse, DeficitsResponse,
     LiquidatableAccount, LiquidatableResponse, PositionResponse,
 };
 use ballast_types::oracle::{self, PriceKind, PriceResponse};
