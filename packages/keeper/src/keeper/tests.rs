@@ -223,7 +223,7 @@ impl Mock {
                     "utilization": "0", "total_supply": "0", "total_debt": "0", "debt_in_auction": "0",
                     "cash": "0", "reserves": "0", "deficit": "0", "last_updated": 0
                 });
-                serde_json::from_value::<AssetResponse>(json.clone()).unwrap();
+                serde_json::from_value::<ballast_types::market::AssetResponse>(json.clone()).unwrap();
                 json
             }
             ("market", "adl_queue") => v(&AdlQueueResponse {
