@@ -2,12 +2,11 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{
-    to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, Uint128,
-};
+use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response, Uint128};
 
 use ballast_types::auction::{Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 use ballast_types::funds::no_funds;
+use ballast_types::version::check_migration;
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::start::StartAuction;
@@ -98,6 +97,7 @@ pub fn execute(
             recipient,
         ),
         ExecuteMsg::Reset { lot_id } => reset::reset(deps, env, info, lot_id),
+        ExecuteMsg::ClaimKeeperPay { denoms } => keeper::claim(deps, info, denoms),
         ExecuteMsg::UpdateParams { params } => admin::update_params(deps, info, params),
         ExecuteMsg::ProposeOwner { owner } => admin::propose_owner(deps, info, owner),
         ExecuteMsg::AcceptOwner {} => admin::accept_owner(deps, info),
@@ -116,25 +116,23 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
             to_json_binary(&query::active_lots(deps, &env, start_after, limit)?)?
         }
         QueryMsg::InAuction {} => to_json_binary(&query::in_auction(deps)?)?,
+        QueryMsg::KeeperPay { keeper } => to_json_binary(&query::keeper_pay(deps, keeper)?)?,
     })
-}
-
-/// The only submessage the auction watches is keeper pay (`reply_on_error`): its failure is
-/// recorded and the transaction goes on (Exact rule 7).
-#[cfg_attr(not(feature = "library"), entry_point)]
-pub fn reply(_deps: DepsMut, _env: Env, msg: Reply) -> ContractResult<Response> {
-    keeper::on_reply(msg)
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> ContractResult<Response> {
     let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME || stored.version.as_str() > CONTRACT_VERSION {
-        return Err(ContractError::InvalidMigration {
-            name: stored.contract,
-            version: stored.version,
-        });
-    }
+    check_migration(
+        &stored.contract,
+        &stored.version,
+        CONTRACT_NAME,
+        CONTRACT_VERSION,
+    )
+    .map_err(|reason| ContractError::InvalidMigration {
+        name: stored.contract.clone(),
+        version: format!("{} ({reason})", stored.version),
+    })?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

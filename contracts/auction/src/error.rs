@@ -77,8 +77,11 @@ pub enum ContractError {
     #[error("no ownership transfer is pending")]
     NoPendingOwner {},
 
-    #[error("unknown reply id {id}")]
-    UnknownReply { id: u64 },
+    #[error("{keeper} has no keeper pay to claim")]
+    NothingOwed { keeper: String },
+
+    #[error("the market has no backstop to pay keepers")]
+    NoBackstop {},
 
     #[error("cannot migrate from {name} {version}")]
     InvalidMigration { name: String, version: String },

@@ -4,7 +4,9 @@
 use cosmwasm_std::{Coin, Deps, Env, Order, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
-use ballast_types::auction::{ConfigResponse, InAuctionResponse, Lot, LotResponse, LotsResponse};
+use ballast_types::auction::{
+    ConfigResponse, InAuctionResponse, KeeperPayResponse, Lot, LotResponse, LotsResponse,
+};
 use ballast_types::page_limit;
 
 use crate::error::ContractResult;
@@ -106,5 +108,14 @@ pub fn in_auction(deps: Deps) -> StdResult<InAuctionResponse> {
     Ok(InAuctionResponse {
         total_value: IN_AUCTION_TOTAL.may_load(deps.storage)?.unwrap_or_default(),
         per_denom,
+    })
+}
+
+/// What a keeper has earned and not claimed yet.
+pub fn keeper_pay(deps: Deps, keeper: String) -> ContractResult<KeeperPayResponse> {
+    let addr = deps.api.addr_validate(&keeper)?;
+    Ok(KeeperPayResponse {
+        keeper: addr.to_string(),
+        owed: crate::execute::keeper::owed(deps.storage, &addr)?,
     })
 }

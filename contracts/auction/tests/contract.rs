@@ -223,7 +223,6 @@ fn setup_with(params: AuctionParams) -> Suite {
             ballast_auction::contract::instantiate,
             ballast_auction::contract::query,
         )
-        .with_reply(ballast_auction::contract::reply)
         .with_migrate(ballast_auction::contract::migrate),
     ));
     let oracle = app
@@ -448,6 +447,26 @@ impl Suite {
         auction::OPEN_SALES
             .query(&self.app.wrap(), self.auction.clone())
             .unwrap()
+    }
+
+    /// What `keeper` has earned and not claimed.
+    fn owed(&self, keeper: &Addr) -> Vec<Coin> {
+        let r: auction::KeeperPayResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.auction,
+                &QueryMsg::KeeperPay {
+                    keeper: keeper.to_string(),
+                },
+            )
+            .unwrap();
+        r.owed
+    }
+
+    fn claim(&mut self, keeper: &Addr) -> StdResult<AppResponse> {
+        let keeper = keeper.clone();
+        self.exec(&keeper, &ExecuteMsg::ClaimKeeperPay { denoms: None }, &[])
     }
 
     fn calls(&self, stub: &Addr) -> Vec<stub::Call> {
@@ -719,7 +738,15 @@ fn start_auction_opens_the_lot_holds_the_caps_and_asks_the_backstop_to_pay_the_k
             per_denom: vec![(ATOM.into(), u(8_400_000))]
         }
     );
-    // keeper pay: tip 1_000_000 quote units at $1 + 0.1% of 8_000_000
+    // keeper pay: tip 1_000_000 quote units at $1 + 0.1% of 8_000_000, accrued: the liquidation
+    // calls no backstop
+    assert!(s.calls(&s.backstop).is_empty());
+    assert_eq!(s.owed(&s.keeper), vec![coin(1_008_000, USD)]);
+    assert_eq!(s.balance(&s.auction, ATOM), u(1_000_000));
+    // claimed in one call, which the backstop's fund pays
+    let keeper = s.keeper.clone();
+    let r = s.claim(&keeper).unwrap();
+    assert_eq!(attr(&r, "claimed").as_deref(), Some("1008000uusd"));
     assert_eq!(
         s.calls(&s.backstop),
         vec![stub::Call {
@@ -728,7 +755,13 @@ fn start_auction_opens_the_lot_holds_the_caps_and_asks_the_backstop_to_pay_the_k
             funds: vec![],
         }]
     );
-    assert_eq!(s.balance(&s.auction, ATOM), u(1_000_000));
+    assert!(s.owed(&s.keeper).is_empty());
+    assert_err(
+        s.claim(&keeper),
+        ContractError::NothingOwed {
+            keeper: keeper.to_string(),
+        },
+    );
 }
 
 #[test]
@@ -747,10 +780,7 @@ fn the_tip_is_converted_at_the_debt_price_and_rounds_down() {
         min_debt: u(0),
     };
     s.start(&msg, coin(1_000, ATOM)).unwrap();
-    assert_eq!(
-        s.calls(&s.backstop)[0].msg,
-        pay_keeper_call(&s.keeper, coin(3_333_338, OSMO))
-    );
+    assert_eq!(s.owed(&s.keeper), vec![coin(3_333_338, OSMO)]);
     // cap: ⌈5_833 × 0.3⌉ = ⌈1_749.9⌉ = 1_750
     assert_eq!(s.in_auction().total_value, u(1_750));
     // start price rounds up at the 18th decimal: 33.333…333 × 1.2 = 39.9999999999999999996
@@ -883,38 +913,26 @@ fn the_caps_refuse_a_lot_that_does_not_fit() {
 }
 
 #[test]
-fn keeper_pay_that_fails_never_fails_the_liquidation() {
+fn a_broke_fund_cannot_fail_a_liquidation_and_a_failed_claim_keeps_the_pay_owed() {
     let mut s = setup();
     let backstop = s.backstop.clone();
     let owner = s.owner.clone();
     s.app
         .execute_contract(owner, backstop, &stub::ExecMsg::SetFail { fail: true }, &[])
         .unwrap();
-    let response = s
-        .start(&standard_lot(&s, 1), coin(1_000_000, ATOM))
+    s.start(&standard_lot(&s, 1), coin(1_000_000, ATOM))
         .unwrap();
-    let failed = response
-        .events
-        .iter()
-        .find(|e| e.ty == "wasm-ballast_keeper_pay_failed")
-        .expect("the failure is recorded");
-    let get = |k: &str| {
-        failed
-            .attributes
-            .iter()
-            .find(|a| a.key == k)
-            .map(|a| a.value.clone())
-    };
-    assert_eq!(get("lot_id").as_deref(), Some("1"));
-    assert_eq!(get("keeper"), Some(s.keeper.to_string()));
-    assert_eq!(get("owed").as_deref(), Some("1008000uusd"));
-    assert!(get("error").unwrap().contains("the fund is broke"));
     assert_eq!(s.lot(1).status, LotStatus::Active);
     assert_eq!(s.config().next_lot_id, 2);
+    // the claim fails with the fund's error and the pay stays owed
+    let keeper = s.keeper.clone();
+    let err = s.claim(&keeper).unwrap_err();
+    assert!(err.to_string().contains("the fund is broke"), "{err}");
+    assert_eq!(s.owed(&keeper), vec![coin(1_008_000, USD)]);
 }
 
 #[test]
-fn no_backstop_or_nothing_owed_means_no_keeper_pay() {
+fn nothing_owed_accrues_nothing_and_a_claim_needs_a_backstop() {
     let mut s = setup_with(AuctionParams {
         tip: Uint128::zero(),
         chip: Decimal::zero(),
@@ -923,17 +941,27 @@ fn no_backstop_or_nothing_owed_means_no_keeper_pay() {
     let response = s
         .start(&standard_lot(&s, 1), coin(1_000_000, ATOM))
         .unwrap();
-    assert_eq!(attr(&response, "keeper_pay").as_deref(), Some("0"));
+    assert_eq!(attr(&response, "keeper_pay").as_deref(), Some("0uusd"));
+    assert!(s.owed(&s.keeper).is_empty());
     let mut s = setup();
+    s.start(&standard_lot(&s, 1), coin(1_000_000, ATOM))
+        .unwrap();
     let config = market_config(&s, None);
     s.set_market_config(&config);
-    let response = s
-        .start(&standard_lot(&s, 1), coin(1_000_000, ATOM))
-        .unwrap();
-    assert_eq!(
-        attr(&response, "keeper_pay").as_deref(),
-        Some("none (no backstop)")
+    let keeper = s.keeper.clone();
+    assert_err(s.claim(&keeper), ContractError::NoBackstop {});
+    assert_err(
+        s.exec(
+            &keeper,
+            &ExecuteMsg::ClaimKeeperPay { denoms: None },
+            &[coin(1, USD)],
+        ),
+        ContractError::InvalidFunds {
+            expected: "no funds".into(),
+            got: "1uusd".into(),
+        },
     );
+    assert_eq!(s.owed(&keeper), vec![coin(1_008_000, USD)]);
     assert!(s.calls(&s.backstop).is_empty());
 }
 
@@ -1016,9 +1044,9 @@ fn two_partial_bids_clear_a_lot_debt_first_then_penalty_and_leftover_goes_back()
             },
         ]
     );
-    // the penalty went to the fund by bank send (no contract call besides keeper pay)
+    // the penalty went to the fund by bank send (no contract call)
     assert_eq!(s.balance(&s.backstop, USD), u(1_000_000_000_000 + 400_000));
-    assert_eq!(s.calls(&s.backstop).len(), 1);
+    assert!(s.calls(&s.backstop).is_empty());
     // the auction holds nothing, the caps are free, the lot is settled
     assert_eq!(s.balance(&s.auction, ATOM), Uint128::zero());
     assert_eq!(s.balance(&s.auction, USD), Uint128::zero());
@@ -1323,13 +1351,8 @@ fn tail_is_strict_and_a_reset_restarts_from_the_oracle() {
     assert_eq!(lot.started_at, s.now());
     assert_eq!(lot.resets, 1);
     assert_eq!(lot.status, LotStatus::Active);
-    // keeper paid again (tip + chip), after the kick's pay
-    let calls = s.calls(&s.backstop);
-    assert_eq!(calls.len(), 2);
-    assert_eq!(
-        calls[1].msg,
-        pay_keeper_call(&s.keeper, coin(1_008_000, USD))
-    );
+    // keeper earns again (tip + chip), on top of the kick's pay
+    assert_eq!(s.owed(&s.keeper), vec![coin(2 * 1_008_000, USD)]);
 }
 
 #[test]
@@ -1375,7 +1398,8 @@ fn a_small_lot_resets_without_paying_the_keeper() {
         attr(&r, "keeper_pay").as_deref(),
         Some("none (lot below min_debt)")
     );
-    assert_eq!(s.calls(&s.backstop).len(), 1);
+    // only the kick's pay: tip + 0.1% of 900_000
+    assert_eq!(s.owed(&s.keeper), vec![coin(1_000_900, USD)]);
 }
 
 #[test]
@@ -1400,21 +1424,20 @@ fn past_max_resets_a_lot_fails_to_the_backstop_with_its_collateral() {
     assert_eq!(lot.collateral, u(900_000));
     assert_eq!(lot.debt, u(6_800_000));
     assert_eq!(lot.cap_value, Uint128::zero());
-    let calls = s.calls(&s.backstop);
-    // kick pay, two reset pays, then the absorption and the failing reset's pay
-    assert_eq!(calls.len(), 5);
+    // the absorption is the one call to the backstop
     assert_eq!(
-        calls[3],
-        stub::Call {
+        s.calls(&s.backstop),
+        vec![stub::Call {
             sender: s.auction.to_string(),
             msg: stub::ExecMsg::AbsorbLot { lot_id: 1 },
             funds: vec![coin(900_000, ATOM)],
-        }
+        }]
     );
-    // tip 1_000_000 + 0.1% of the 6_800_000 still owed
+    // pay: the kick (tip + 0.1% of 8_000_000) and three resets, the failing one included
+    // (tip + 0.1% of the 6_800_000 still owed)
     assert_eq!(
-        calls[4].msg,
-        pay_keeper_call(&s.keeper, coin(1_006_800, USD))
+        s.owed(&s.keeper),
+        vec![coin(1_008_000 + 3 * 1_006_800, USD)]
     );
     assert_eq!(s.in_auction().total_value, Uint128::zero());
     assert_eq!(s.balance(&s.auction, ATOM), Uint128::zero());
@@ -1589,11 +1612,8 @@ fn a_failed_sale_returns_its_collateral_to_the_backstop() {
         .find(|c| matches!(c.msg, stub::ExecMsg::AbsorbLot { .. }))
         .unwrap();
     assert_eq!(absorb.funds, vec![coin(1_000_000, ATOM)]);
-    // a sale's reset pays the keeper its tip in the proceeds denom
-    assert_eq!(
-        calls[0].msg,
-        pay_keeper_call(&s.keeper, coin(1_000_000, USD))
-    );
+    // a sale's resets (the failing one too) earn the keeper its tip in the proceeds denom
+    assert_eq!(s.owed(&s.keeper), vec![coin(2 * 1_000_000, USD)]);
 }
 
 // ---------------------------------------------------------------------------------------------

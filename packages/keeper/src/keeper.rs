@@ -43,6 +43,10 @@ pub struct KeeperSettings {
     pub reset: bool,
     pub adl: bool,
     pub poke: bool,
+    /// Claim the pay that liquidations and resets earned, once it reaches `min_claim` of a
+    /// denom (the auction accrues it; the backstop pays it on claim).
+    pub claim_pay: bool,
+    pub min_claim: Uint128,
     /// Page size of `Liquidatable` (accounts scanned per page, at most 100).
     pub liquidatable_page_limit: u32,
     /// Pages of `Liquidatable` scanned per round at most.
@@ -80,6 +84,8 @@ impl Default for KeeperSettings {
             reset: true,
             adl: true,
             poke: true,
+            claim_pay: true,
+            min_claim: Uint128::zero(),
             liquidatable_page_limit: 30,
             max_liquidatable_pages: 50,
             max_liquidations_per_round: 10,
@@ -145,6 +151,7 @@ pub struct Counters {
     pub resets: u64,
     pub adl_steps: u64,
     pub pokes: u64,
+    pub pay_claims: u64,
     pub price_updates: u64,
     /// Transactions that ran and failed.
     pub failed_txs: u64,
@@ -164,6 +171,7 @@ impl Counters {
         self.resets += other.resets;
         self.adl_steps += other.adl_steps;
         self.pokes += other.pokes;
+        self.pay_claims += other.pay_claims;
         self.price_updates += other.price_updates;
         self.failed_txs += other.failed_txs;
         self.skipped_by_simulation += other.skipped_by_simulation;
@@ -177,12 +185,13 @@ impl fmt::Display for Counters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "liquidations={} bids={} resets={} adl_steps={} pokes={} price_updates={} failed={} skipped={} errors={} gas_used={} profit={}",
+            "liquidations={} bids={} resets={} adl_steps={} pokes={} pay_claims={} price_updates={} failed={} skipped={} errors={} gas_used={} profit={}",
             self.liquidations,
             self.bids,
             self.resets,
             self.adl_steps,
             self.pokes,
+            self.pay_claims,
             self.price_updates,
             self.failed_txs,
             self.skipped_by_simulation,
@@ -201,6 +210,7 @@ pub enum Action {
     Reset { lot_id: u64 },
     AdlStep { denom: String, limit: u32 },
     Poke { accounts: Vec<String> },
+    ClaimPay { owed: Vec<Coin> },
     RefreshPrices,
 }
 
@@ -323,7 +333,7 @@ impl Keeper {
             dust_value: config.dust_value,
         };
 
-        let phases: [(&str, bool, Phase); 5] = [
+        let phases: [(&str, bool, Phase); 6] = [
             (
                 "refresh prices",
                 self.updates.is_some(),
@@ -341,6 +351,7 @@ impl Keeper {
                 self.settings.adl || self.settings.poke,
                 Keeper::adl_phase,
             ),
+            ("claim pay", self.settings.claim_pay, Keeper::claim_phase),
         ];
         for (name, enabled, phase) in phases {
             if !enabled {
@@ -470,6 +481,49 @@ impl Keeper {
             }
         }
         Ok(lots)
+    }
+
+    /// Claims the keeper pay the auction has accrued for this keeper, when some denom reaches
+    /// `min_claim`.
+    fn claim_phase(
+        &mut self,
+        chain: &mut dyn Chain,
+        registry: &Registry,
+        _block: BlockInfo,
+        report: &mut RoundReport,
+    ) -> Result<(), ChainError> {
+        let pay: auction::KeeperPayResponse = query(
+            chain,
+            &registry.auction,
+            &auction::QueryMsg::KeeperPay {
+                keeper: chain.sender(),
+            },
+        )?;
+        let due: Vec<Coin> = pay
+            .owed
+            .into_iter()
+            .filter(|c| {
+                Uint128::try_from(c.amount).unwrap_or(Uint128::MAX)
+                    >= self.settings.min_claim.max(Uint128::one())
+            })
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let msg = ContractMsg::new(
+            &registry.auction,
+            &auction::ExecuteMsg::ClaimKeeperPay {
+                denoms: Some(due.iter().map(|c| c.denom.clone()).collect()),
+            },
+            vec![],
+        )?;
+        if self
+            .send(chain, vec![msg], Action::ClaimPay { owed: due }, report)?
+            .is_some()
+        {
+            report.counters.pay_claims += 1;
+        }
+        Ok(())
     }
 
     fn reset_phase(

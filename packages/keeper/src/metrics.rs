@@ -22,7 +22,7 @@ pub struct MetricsState {
 /// Renders the counters in Prometheus' text format.
 pub fn render(state: &MetricsState) -> String {
     let t = &state.totals;
-    let counters: [(&str, &str, String); 12] = [
+    let counters: [(&str, &str, String); 13] = [
         ("rounds", "Keeper rounds run", t.rounds.to_string()),
         (
             "liquidations",
@@ -41,6 +41,7 @@ pub fn render(state: &MetricsState) -> String {
             t.adl_steps.to_string(),
         ),
         ("pokes", "Accounts poked", t.pokes.to_string()),
+        ("pay_claims", "Keeper pay claims", t.pay_claims.to_string()),
         (
             "price_updates",
             "Standalone price refresh transactions",

@@ -291,7 +291,6 @@ impl ProtocolBuilder {
                 ballast_auction::contract::instantiate,
                 ballast_auction::contract::query,
             )
-            .with_reply(ballast_auction::contract::reply)
             .with_migrate(ballast_auction::contract::migrate),
         ));
         let backstop_code = app.store_code(Box::new(

@@ -80,6 +80,11 @@ pub enum ExecuteMsg {
     Reset {
         lot_id: u64,
     },
+    /// Keeper: collects the pay (`tip + chip × debt`) that its liquidations and resets earned,
+    /// of the listed denoms (`None` = all), paid by the backstop's fund.
+    ClaimKeeperPay {
+        denoms: Option<Vec<String>>,
+    },
     /// Owner.
     UpdateParams {
         params: AuctionParams,
@@ -113,6 +118,9 @@ pub enum QueryMsg {
     },
     #[returns(InAuctionResponse)]
     InAuction {},
+    /// What a keeper has earned and not claimed yet.
+    #[returns(KeeperPayResponse)]
+    KeeperPay { keeper: String },
 }
 
 #[cw_serde]
@@ -168,6 +176,12 @@ pub struct LotResponse {
 #[cw_serde]
 pub struct LotsResponse {
     pub lots: Vec<LotResponse>,
+}
+
+#[cw_serde]
+pub struct KeeperPayResponse {
+    pub keeper: String,
+    pub owed: Vec<Coin>,
 }
 
 #[cw_serde]

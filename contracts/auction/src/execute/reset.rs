@@ -14,7 +14,7 @@ use ballast_types::math::{mul_dec, MathError, Rounding};
 
 use crate::curve::start_price;
 use crate::error::{ContractError, ContractResult};
-use crate::execute::keeper::{keeper_pay, keeper_pay_amount};
+use crate::execute::keeper::{accrue, keeper_pay_amount};
 use crate::execute::{
     backstop_of, coins, fmt_coin, load_lot, lot_view, market_config, oracle_prices, release_caps,
     status_name,
@@ -66,24 +66,14 @@ pub fn reset(deps: DepsMut, env: Env, info: MessageInfo, lot_id: u64) -> Contrac
         .map_err(|_| MathError::Overflow { operation: "tab" })?;
     let collateral_value =
         mul_dec(lot.collateral, prices.ratio, Rounding::Down).unwrap_or(Uint128::MAX);
-    let (pay, pay_attributes) = if tab >= lot.min_debt && collateral_value >= lot.min_debt {
+    let pay_attributes = if tab >= lot.min_debt && collateral_value >= lot.min_debt {
         let amount = keeper_pay_amount(&params, lot.debt, prices.debt)?;
-        keeper_pay(
-            market.backstop.as_ref(),
-            &info.sender,
-            lot_id,
-            &lot.debt_denom,
-            amount,
-        )?
+        accrue(deps.storage, &info.sender, &lot.debt_denom, amount)?
     } else {
-        (
-            None,
-            vec![Attribute::new("keeper_pay", "none (lot below min_debt)")],
-        )
+        vec![Attribute::new("keeper_pay", "none (lot below min_debt)")]
     };
 
     Ok(Response::new()
-        .add_submessages(pay)
         .add_attribute("action", "reset")
         .add_attribute("lot_id", lot_id.to_string())
         .add_attribute("keeper", info.sender)
@@ -157,7 +147,7 @@ fn fail(
 
     // The keeper did useful work: pay it, at the debt denom's price if the oracle has one (a
     // lot must be able to fail even when the oracle cannot price it).
-    let (pay, pay_attributes) = match oracle_prices(
+    let pay_attributes = match oracle_prices(
         &deps.querier,
         &market.oracle,
         &lot.collateral_denom,
@@ -166,27 +156,17 @@ fn fail(
     ) {
         Ok(prices) => {
             let amount = keeper_pay_amount(&params, lot.debt, prices.debt)?;
-            keeper_pay(
-                market.backstop.as_ref(),
-                &info.sender,
-                lot_id,
-                &lot.debt_denom,
-                amount,
-            )?
+            accrue(deps.storage, &info.sender, &lot.debt_denom, amount)?
         }
-        Err(e) => (
-            None,
-            vec![Attribute::new(
-                "keeper_pay",
-                format!("none (price unavailable: {e})"),
-            )],
-        ),
+        Err(e) => vec![Attribute::new(
+            "keeper_pay",
+            format!("none (price unavailable: {e})"),
+        )],
     };
 
     // The hand-over runs first, so a keeper pay that fails cannot reorder it.
     Ok(Response::new()
         .add_message(handover)
-        .add_submessages(pay)
         .add_attribute("action", "reset")
         .add_attribute("lot_id", lot_id.to_string())
         .add_attribute("keeper", info.sender)

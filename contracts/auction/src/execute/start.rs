@@ -8,8 +8,8 @@ use ballast_types::math::{dec_to_uint, value_of, MathError, Rounding};
 
 use crate::curve::start_price;
 use crate::error::{ContractError, ContractResult};
-use crate::execute::keeper::{keeper_pay, keeper_pay_amount};
-use crate::execute::{fmt_coin, market_config, next_id, reserve_caps, unauthorized};
+use crate::execute::keeper::{accrue, keeper_pay_amount};
+use crate::execute::{fmt_coin, next_id, reserve_caps, unauthorized};
 use crate::state::{ACTIVE_LOTS, CONFIG, LOTS, NEXT_LOT_ID, PARAMS};
 
 /// The fields of `ExecuteMsg::StartAuction`.
@@ -98,19 +98,11 @@ pub fn start_auction(
     ACTIVE_LOTS.save(deps.storage, lot_id, &())?;
     NEXT_LOT_ID.save(deps.storage, &next_id(lot_id)?)?;
 
-    // Keeper pay (Maker's kick incentive), never able to fail the liquidation.
-    // The market's registry is read (raw) only when there is something to pay.
+    // Keeper pay (Maker's kick incentive), accrued for the keeper to claim.
     let amount = keeper_pay_amount(&params, msg.debt, msg.debt_price)?;
-    let backstop = if amount.is_zero() {
-        None
-    } else {
-        market_config(&deps.querier, &config.market)?.backstop
-    };
-    let (pay, pay_attributes) =
-        keeper_pay(backstop.as_ref(), &keeper, lot_id, &msg.debt_denom, amount)?;
+    let pay_attributes = accrue(deps.storage, &keeper, &msg.debt_denom, amount)?;
 
     Ok(Response::new()
-        .add_submessages(pay)
         .add_attribute("action", "start_auction")
         .add_attribute("lot_id", lot_id.to_string())
         .add_attribute("kind", "liquidation")

@@ -89,7 +89,10 @@ pub(crate) fn fund_balances(
 /// What the fund holds of one denom: the bank balance less the stakers' pool if it is the
 /// stake denom.
 pub(crate) fn fund_balance(deps: Deps, env: &Env, denom: &str) -> ContractResult<Uint128> {
-    let held = deps.querier.query_balance(&env.contract.address, denom)?.amount;
+    let held = deps
+        .querier
+        .query_balance(&env.contract.address, denom)?
+        .amount;
     let mut amount = Uint128::try_from(held).unwrap_or(Uint128::MAX);
     let params = PARAMS.load(deps.storage)?;
     if params.stake_denom == denom {

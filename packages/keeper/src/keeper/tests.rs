@@ -41,6 +41,8 @@ struct State {
     deficit: u128,
     adl_per_step: u128,
     queue: Vec<AdlQueueEntry>,
+    /// Keeper pay the auction has accrued for the keeper (uusd).
+    owed: u128,
     /// Messages whose simulation fails (substring match on the JSON).
     fail_simulation: Vec<String>,
     fail_query: Vec<String>,
@@ -147,6 +149,7 @@ impl State {
             deficit: 0,
             adl_per_step: 60,
             queue: vec![],
+            owed: 0,
             fail_simulation: vec![],
             fail_query: vec![],
             queries: RefCell::new(vec![]),
@@ -223,7 +226,8 @@ impl Mock {
                     "utilization": "0", "total_supply": "0", "total_debt": "0", "debt_in_auction": "0",
                     "cash": "0", "reserves": "0", "deficit": "0", "last_updated": 0
                 });
-                serde_json::from_value::<ballast_types::market::AssetResponse>(json.clone()).unwrap();
+                serde_json::from_value::<ballast_types::market::AssetResponse>(json.clone())
+                    .unwrap();
                 json
             }
             ("market", "adl_queue") => v(&AdlQueueResponse {
@@ -280,6 +284,14 @@ impl Mock {
                     collateral_in_kind: vec![],
                 }],
             }),
+            ("auction", "keeper_pay") => v(&ballast_types::auction::KeeperPayResponse {
+                keeper: args["keeper"].as_str().unwrap_or_default().into(),
+                owed: if s.owed == 0 {
+                    vec![]
+                } else {
+                    vec![coin(s.owed, "uusd")]
+                },
+            }),
             ("backstop", "deficit") => v(&DeficitResponse {
                 denom: "uusd".into(),
                 amount: Uint128::new(s.deficit),
@@ -328,6 +340,10 @@ impl Mock {
                 l.current_price = d256("12");
             }
             ("backstop", "adl_step") => s.deficit = s.deficit.saturating_sub(s.adl_per_step),
+            ("auction", "claim_keeper_pay") => {
+                s.balance += s.owed;
+                s.owed = 0;
+            }
             _ => {}
         }
     }
@@ -649,4 +665,48 @@ fn an_unwired_market_or_a_failing_phase_is_reported() {
     );
     // the other phases ran
     assert_eq!(report.counters.liquidations, 2);
+}
+
+#[test]
+fn earned_keeper_pay_is_claimed_once_it_reaches_the_minimum() {
+    let mut state = State::new();
+    state.wired = true;
+    state.lots = vec![];
+    state.pages.clear();
+    state.pages.insert(
+        String::new(),
+        LiquidatableResponse {
+            accounts: vec![],
+            next: None,
+        },
+    );
+    state.owed = 700;
+    let mut chain = Mock(state);
+    let mut keeper = Keeper::new(
+        "market",
+        KeeperSettings {
+            min_claim: Uint128::new(1_000),
+            ..settings()
+        },
+    );
+    keeper.round(&mut chain).unwrap();
+    // below the minimum: nothing sent
+    assert!(chain
+        .0
+        .executed
+        .iter()
+        .all(|tx| tx.iter().all(|m| !m.contains("claim_keeper_pay"))));
+    chain.0.owed = 1_500;
+    let report = keeper.round(&mut chain).unwrap();
+    assert_eq!(report.counters.pay_claims, 1);
+    let last = chain.0.executed.last().unwrap();
+    assert_eq!(
+        last,
+        &vec![format!(
+            "auction {}",
+            r#"{"claim_keeper_pay":{"denoms":["uusd"]}}"#
+        )]
+    );
+    assert_eq!(chain.0.owed, 0);
+    assert_eq!(chain.0.balance, 10_000 + 1_500);
 }
