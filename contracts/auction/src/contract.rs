@@ -12,7 +12,7 @@ use crate::error::{ContractError, ContractResult};
 use crate::execute::start::StartAuction;
 use crate::execute::{admin, bid, keeper, reset, sale, start};
 use crate::query;
-use crate::state::{CONFIG, IN_AUCTION_TOTAL, NEXT_LOT_ID, OPEN_SALES, PARAMS};
+use crate::state::{CAPS, CONFIG, IN_AUCTION_TOTAL, NEXT_LOT_ID, OPEN_SALES, PARAMS};
 
 pub const CONTRACT_NAME: &str = "crates.io:ballast-auction";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -36,6 +36,7 @@ pub fn instantiate(
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(deps.storage, &config)?;
     PARAMS.save(deps.storage, &msg.params)?;
+    CAPS.save(deps.storage, &msg.params.caps())?;
     NEXT_LOT_ID.save(deps.storage, &1)?;
     IN_AUCTION_TOTAL.save(deps.storage, &Uint128::zero())?;
     OPEN_SALES.save(deps.storage, &0)?;

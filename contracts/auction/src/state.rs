@@ -6,8 +6,8 @@ use cosmwasm_std::{Addr, Uint128};
 use cw_storage_plus::Map;
 
 pub use ballast_types::auction::{
-    Config, Lot, CONFIG, IN_AUCTION_BY_DENOM, IN_AUCTION_TOTAL, LOTS, NEXT_LOT_ID, OPEN_SALES,
-    PARAMS,
+    Config, Lot, CAPS, CONFIG, IN_AUCTION_BY_DENOM, IN_AUCTION_TOTAL, LOTS, NEXT_LOT_ID,
+    OPEN_SALES, PARAMS,
 };
 
 /// Ids of the lots still open (`Active` in storage, whether or not they need a reset): the

@@ -11,7 +11,9 @@ use ballast_types::version::check_migration;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{admin, cover, fund, stake};
 use crate::query;
-use crate::state::{Config, HighWaterMark, StakePool, CONFIG, HIGH_WATER_MARK, PARAMS, STAKE_POOL};
+use crate::state::{
+    Config, HighWaterMark, StakePool, ADL_PARAMS, CONFIG, HIGH_WATER_MARK, PARAMS, STAKE_POOL,
+};
 
 pub const CONTRACT_NAME: &str = "crates.io:ballast-backstop";
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -36,6 +38,7 @@ pub fn instantiate(
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(deps.storage, &config)?;
     PARAMS.save(deps.storage, &msg.params)?;
+    ADL_PARAMS.save(deps.storage, &msg.params.adl())?;
     STAKE_POOL.save(deps.storage, &StakePool::default())?;
     HIGH_WATER_MARK.save(
         deps.storage,

@@ -5,7 +5,7 @@ use cosmwasm_std::{Addr, Uint128};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 
-pub use ballast_types::backstop::PARAMS;
+pub use ballast_types::backstop::{ADL_PARAMS, PARAMS};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Config {

@@ -5,11 +5,11 @@
 //! scaled supply filed per `(denom, bucket)` kept beside them, so a step finds its candidates
 //! and its pro-rata fraction without scanning accounts.
 
-use std::collections::BTreeMap;
+use crate::small_map::SmallMap;
 
 use cosmwasm_std::{Addr, Decimal, Decimal256, Order, Storage, Uint128};
 
-use ballast_types::backstop::BackstopParams;
+use ballast_types::backstop::AdlParams;
 use ballast_types::math::{
     dec256, dec_div, dec_mul, dec_saturating, dec_to_uint, MathResult, Rounding,
 };
@@ -40,8 +40,8 @@ pub fn scores(
     ledger: &Ledger,
     account: &Account,
     valuation: &Valuation,
-) -> ContractResult<BTreeMap<String, Decimal>> {
-    let mut out = BTreeMap::new();
+) -> ContractResult<SmallMap<Decimal>> {
+    let mut out = SmallMap::new();
     if !account.has_debt() {
         return Ok(out);
     }
@@ -65,8 +65,8 @@ pub fn sync(
     account_addr: &Addr,
     before: &Account,
     after: &mut Account,
-    params: Option<&BackstopParams>,
-    scores: Option<&BTreeMap<String, Decimal>>,
+    params: Option<&AdlParams>,
+    scores: Option<&SmallMap<Decimal>>,
 ) -> ContractResult<()> {
     let mut denoms: Vec<String> = before
         .supplies

@@ -4,7 +4,7 @@
 //! totals in the same step, with the rounding that keeps identity A (docs/ARCHITECTURE.md):
 //! the protocol keeps every remainder. Handlers never touch `AssetState` totals directly.
 
-use std::collections::BTreeMap;
+use crate::small_map::SmallMap;
 
 use cosmwasm_std::{Decimal, Decimal256, Storage, Uint128};
 
@@ -41,14 +41,14 @@ impl LoadedAsset {
 /// changed are written back (with fresh rates).
 pub struct Ledger {
     pub now: u64,
-    assets: BTreeMap<String, LoadedAsset>,
+    assets: SmallMap<LoadedAsset>,
 }
 
 impl Ledger {
     pub fn new(now: u64) -> Self {
         Ledger {
             now,
-            assets: BTreeMap::new(),
+            assets: SmallMap::new(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod liquidation;
 pub mod prices;
 pub mod query;
+pub mod small_map;
 pub mod state;
 
 pub use crate::error::ContractError;

@@ -1,7 +1,7 @@
 //! Prices for one action, read from the oracle's storage with raw queries (and from Pyth
 //! where a denom is Pyth-priced), once per denom.
 
-use std::collections::BTreeMap;
+use crate::small_map::SmallMap;
 
 use cosmwasm_std::{Addr, Decimal256, QuerierWrapper};
 
@@ -12,7 +12,7 @@ use crate::error::{ContractError, ContractResult};
 /// Validated prices of the denoms an action needs, all of one kind.
 pub struct Prices {
     pub kind: PriceKind,
-    map: BTreeMap<String, ResolvedPrice>,
+    map: SmallMap<ResolvedPrice>,
 }
 
 impl Prices {
@@ -80,7 +80,7 @@ impl Prices {
     pub fn empty(kind: PriceKind) -> Self {
         Prices {
             kind,
-            map: BTreeMap::new(),
+            map: SmallMap::new(),
         }
     }
 
@@ -94,7 +94,7 @@ impl Prices {
     ) -> ContractResult<()> {
         let missing: Vec<String> = denoms
             .iter()
-            .filter(|d| !self.map.contains_key(*d))
+            .filter(|d| !self.map.contains_key(d))
             .cloned()
             .collect();
         if missing.is_empty() {

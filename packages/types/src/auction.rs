@@ -232,6 +232,9 @@ pub struct Lot {
 }
 
 pub const PARAMS: Item<AuctionParams> = Item::new("params");
+/// The caps alone, kept beside the parameters so that the market reads (raw, at every
+/// `Liquidate`) only what it needs.
+pub const CAPS: Item<Caps> = Item::new("caps");
 pub const CONFIG: Item<Config> = Item::new("config");
 /// Quote value of tabs in auction, globally.
 pub const IN_AUCTION_TOTAL: Item<Uint128> = Item::new("in_auction_total");
@@ -242,13 +245,34 @@ pub const LOTS: Map<u64, Lot> = Map::new("lots");
 /// Sale lots still running (the backstop's stakers may not exit while any does).
 pub const OPEN_SALES: Item<u32> = Item::new("open_sales");
 
-impl AuctionParams {
+/// The in-auction caps (quote value of tabs): global and per collateral denom.
+#[cw_serde]
+pub struct Caps {
+    pub max_in_auction: Uint128,
+    pub max_in_auction_per_denom: Vec<(String, Uint128)>,
+}
+
+impl Caps {
     /// The per-denom cap of `denom`, if any.
     pub fn denom_cap(&self, denom: &str) -> Option<Uint128> {
         self.max_in_auction_per_denom
             .iter()
             .find(|(d, _)| d == denom)
             .map(|(_, cap)| *cap)
+    }
+}
+
+impl AuctionParams {
+    /// The per-denom cap of `denom`, if any.
+    pub fn denom_cap(&self, denom: &str) -> Option<Uint128> {
+        self.caps().denom_cap(denom)
+    }
+
+    pub fn caps(&self) -> Caps {
+        Caps {
+            max_in_auction: self.max_in_auction,
+            max_in_auction_per_denom: self.max_in_auction_per_denom.clone(),
+        }
     }
 
     pub fn validate(&self) -> Result<(), String> {

@@ -79,7 +79,29 @@ impl BackstopParams {
 
     /// The bucket of a score: how many thresholds it reaches.
     pub fn bucket_of(&self, score: Decimal) -> u8 {
-        self.adl_buckets.iter().filter(|t| score >= **t).count() as u8
+        self.adl().bucket_of(score)
+    }
+
+    pub fn adl(&self) -> AdlParams {
+        AdlParams {
+            buckets: self.adl_buckets.clone(),
+            min_hf: self.adl_min_hf,
+        }
+    }
+}
+
+/// What the market's ADL index needs of the backstop's parameters.
+#[cw_serde]
+pub struct AdlParams {
+    /// Score thresholds of the buckets, ascending.
+    pub buckets: Vec<Decimal>,
+    pub min_hf: Decimal,
+}
+
+impl AdlParams {
+    /// The bucket of a score: how many thresholds it reaches.
+    pub fn bucket_of(&self, score: Decimal) -> u8 {
+        self.buckets.iter().filter(|t| score >= **t).count() as u8
     }
 }
 
@@ -206,8 +228,10 @@ pub struct AbsorbedResponse {
 // Storage that siblings read with raw queries (the backstop's `state.rs` uses these constants).
 // ---------------------------------------------------------------------------------------------
 
-/// The backstop's parameters (the market reads `adl_buckets` and `adl_min_hf` from here).
 pub const PARAMS: Item<BackstopParams> = Item::new("params");
+/// The ADL part of the parameters, kept beside them: the market reads it (raw) whenever it
+/// files a score.
+pub const ADL_PARAMS: Item<AdlParams> = Item::new("adl_params");
 
 #[cfg(test)]
 mod tests {

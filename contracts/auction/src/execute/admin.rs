@@ -7,7 +7,7 @@ use ballast_types::funds::no_funds;
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::unauthorized;
-use crate::state::{CONFIG, PARAMS};
+use crate::state::{CAPS, CONFIG, PARAMS};
 
 /// New lots start with the new parameters; running lots keep their `buf`, curve, `tail`, `cusp`
 /// and `max_resets`, while caps, `tip` and `chip` apply at once (Exact rule 10).
@@ -25,6 +25,7 @@ pub fn update_params(
         .validate()
         .map_err(|reason| ContractError::InvalidParams { reason })?;
     PARAMS.save(deps.storage, &params)?;
+    CAPS.save(deps.storage, &params.caps())?;
     Ok(Response::new()
         .add_attribute("action", "update_params")
         .add_attribute("buf", params.buf.to_string())

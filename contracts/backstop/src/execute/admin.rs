@@ -5,7 +5,7 @@ use ballast_types::funds::no_funds;
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::unauthorized;
-use crate::state::{CONFIG, PARAMS};
+use crate::state::{ADL_PARAMS, CONFIG, PARAMS};
 
 pub fn update_params(
     deps: DepsMut,
@@ -27,6 +27,7 @@ pub fn update_params(
         });
     }
     PARAMS.save(deps.storage, &params)?;
+    ADL_PARAMS.save(deps.storage, &params.adl())?;
     Ok(Response::new().add_attribute("action", "update_params"))
 }
 

@@ -6,6 +6,7 @@ use cosmwasm_std::{
     Uint256,
 };
 
+use ballast_types::backstop::AdlParams;
 use ballast_types::funds::{amount_u128, describe, no_funds};
 use ballast_types::market::{Config, Deficit};
 use ballast_types::math::{dec256, dec_div, mul_dec, uint_to_dec, value_of, Rounding};
@@ -133,8 +134,7 @@ pub fn run_adl(
     let mut socialized = Uint128::zero();
     let mut messages = vec![];
     while processed < limit && !deficit.amount.is_zero() {
-        let Some((bucket, bucket_scaled)) =
-            top_bucket(deps.storage, &denom, params.adl_buckets.len())?
+        let Some((bucket, bucket_scaled)) = top_bucket(deps.storage, &denom, params.buckets.len())?
         else {
             let (amount, msgs, event) =
                 socialize(deps.storage, &mut ledger, &denom, &mut deficit, &config)?;
@@ -234,7 +234,7 @@ fn deleverage(
     candidate: &Addr,
     bucket: u8,
     fraction: Decimal256,
-    params: &ballast_types::backstop::BackstopParams,
+    params: &AdlParams,
 ) -> ContractResult<Outcome> {
     let before = load_account(storage, candidate)?;
     let mut account = before.clone();
@@ -327,7 +327,7 @@ fn deleverage(
         if let Some(cap) = max_write_down(
             after_netting.weighted_collateral,
             after_netting.debt_value,
-            params.adl_min_hf,
+            params.min_hf,
             denom_weight,
             in_kind_weight,
         )? {

@@ -4,8 +4,7 @@
 use cosmwasm_std::{to_json_binary, Coin, DepsMut, Env, MessageInfo, Response, WasmMsg};
 
 use ballast_types::auction::{
-    AuctionParams, ExecuteMsg as AuctionMsg, IN_AUCTION_BY_DENOM, IN_AUCTION_TOTAL, NEXT_LOT_ID,
-    PARAMS as AUCTION_PARAMS,
+    Caps, ExecuteMsg as AuctionMsg, CAPS, IN_AUCTION_BY_DENOM, IN_AUCTION_TOTAL, NEXT_LOT_ID,
 };
 use ballast_types::funds::no_funds;
 use ballast_types::market::LiquidateResponse;
@@ -105,7 +104,7 @@ pub fn liquidate(
     }
 
     // Room under the auction's caps, read raw from its storage.
-    let auction_params: AuctionParams = AUCTION_PARAMS.query(&deps.querier, auction.clone())?;
+    let caps: Caps = CAPS.query(&deps.querier, auction.clone())?;
     let in_auction =
         may_query_item(&deps.querier, &auction, &IN_AUCTION_TOTAL)?.unwrap_or_default();
     let mut collateral = vec![];
@@ -124,7 +123,7 @@ pub fn liquidate(
             liquidation_threshold: asset.liquidation_threshold(now),
             liquidation_penalty: asset.params().liquidation_penalty,
         });
-        let room = match auction_params.denom_cap(&position.denom) {
+        let room = match caps.denom_cap(&position.denom) {
             Some(cap) => {
                 let used = IN_AUCTION_BY_DENOM
                     .query(&deps.querier, auction.clone(), position.denom.as_str())?
@@ -146,7 +145,7 @@ pub fn liquidate(
         });
     }
     let room = Room {
-        global: auction_params.max_in_auction.saturating_sub(in_auction),
+        global: caps.max_in_auction.saturating_sub(in_auction),
         per_denom,
     };
     let planned = plan(

@@ -14,7 +14,7 @@ pub mod withdraw;
 
 use cosmwasm_std::{Addr, Api, QuerierWrapper, Storage};
 
-use ballast_types::backstop::{BackstopParams, PARAMS as BACKSTOP_PARAMS};
+use ballast_types::backstop::{AdlParams, ADL_PARAMS};
 use ballast_types::market::Config;
 
 use crate::error::{ContractError, ContractResult};
@@ -81,9 +81,9 @@ pub(crate) fn ensure_below(
 pub(crate) fn adl_params(
     querier: &QuerierWrapper,
     config: &Config,
-) -> ContractResult<Option<BackstopParams>> {
+) -> ContractResult<Option<AdlParams>> {
     match &config.backstop {
-        Some(backstop) => Ok(BACKSTOP_PARAMS.query(querier, backstop.clone()).ok()),
+        Some(backstop) => Ok(ADL_PARAMS.query(querier, backstop.clone()).ok()),
         None => Ok(None),
     }
 }
@@ -126,7 +126,7 @@ pub(crate) fn ensure_capacity(
     ledger: &crate::ledger::Ledger,
     account: &Account,
     prices: &crate::prices::Prices,
-) -> ContractResult<std::collections::BTreeMap<String, cosmwasm_std::Decimal>> {
+) -> ContractResult<crate::small_map::SmallMap<cosmwasm_std::Decimal>> {
     use ballast_types::math::{dec_to_uint, Rounding};
     let capacity = crate::health::capacity(ledger, account, prices)?;
     if !capacity.is_within() {
