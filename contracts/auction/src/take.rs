@@ -3,7 +3,10 @@
 //! - slice = min(lot collateral, max_collateral, ⌊funds / price⌋);
 //! - owe = ⌈slice × price⌉ (Exact rule 2);
 //! - a liquidation lot never collects more than its tab: when owe > tab, owe = tab and
-//!   slice = ⌊tab / price⌋ (Exact rule 1);
+//!   slice = ⌊tab / price⌋ (Exact rule 1); a bid whose funds cover the tab and which asks for at
+//!   least ⌊tab / price⌋ takes the tab in the same way (without this, ⌊tab / price⌋ × price
+//!   rounding below the tab would make a whole-tab bid a partial one, and a lot whose tab is
+//!   at most `min_debt` could never be bought);
 //! - a partial bid may not leave less than `min_debt` owing (Exact rule 4): when it would,
 //!   owe = tab − min_debt and slice = ⌊owe / price⌋, or, if the tab is at most `min_debt`, the
 //!   bid must take the whole lot (`DustLeft`);
@@ -85,10 +88,13 @@ pub fn take(
     let mut owe = mul_dec(slice, price, Rounding::Up)?;
     if !lot.sale {
         let tab = lot.tab()?;
-        if owe > tab {
-            // The whole tab is paid; the collateral for it rounds down (and stays < slice).
+        // The collateral the whole tab buys, rounded down (Exact rule 2).
+        let for_tab = collateral_for(tab, price)?;
+        let pays_whole_tab = funds >= tab && max_collateral >= for_tab && for_tab < lot.collateral;
+        if owe > tab || pays_whole_tab {
+            // The whole tab is paid, never more (when owe > tab, for_tab < slice).
             owe = tab;
-            slice = collateral_for(owe, price)?;
+            slice = for_tab;
         } else if owe < tab && slice < lot.collateral && tab - owe < lot.min_debt {
             if tab <= lot.min_debt {
                 return Err(ContractError::DustLeft {
@@ -115,6 +121,31 @@ pub fn take(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn funds_for_the_whole_tab_take_it_even_when_its_collateral_rounds_down() {
+        // tab 945 at 9: ⌊945 / 9⌋ = 105 units cost exactly 945; at 9.1 they cost ⌈103 × 9.1⌉ =
+        // 938 < 945, which alone would be a partial bid leaving 7 < min_debt 1,000
+        let small = lot(200, 900, 45, 1_000);
+        assert_eq!(
+            take(&small, d("9.1"), u(200), u(945)).unwrap(),
+            t(103, 945, 900, 45)
+        );
+        assert_eq!(
+            take(&small, d("9"), u(200), u(945)).unwrap(),
+            t(105, 945, 900, 45)
+        );
+        // asking for less collateral than the tab buys keeps it a partial bid
+        assert!(matches!(
+            take(&small, d("9.1"), u(100), u(945)),
+            Err(ContractError::DustLeft { .. })
+        ));
+        // funds short of the tab: still refused, the rest would be dust
+        assert!(matches!(
+            take(&small, d("9.1"), u(200), u(944)),
+            Err(ContractError::DustLeft { .. })
+        ));
+    }
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal256 {

@@ -1220,17 +1220,11 @@ fn the_dust_rule_trims_a_partial_bid_or_refuses_it() {
             min_debt: u(1_000_000),
         },
     );
-    // 1_000_000 / 12 buys 83_333 for 999_996 and would leave 4: refused too
-    assert_err(
-        s.bid(&bidder, 1, 1_000_000, "12", coin(1_000_000, USD)),
-        ContractError::DustLeft {
-            tab: u(1_000_000),
-            min_debt: u(1_000_000),
-        },
-    );
-    // enough for the whole tab: it pays 1_000_000 for ⌊1_000_000 / 12⌋ = 83_333
+    // funds for the whole tab take it, though ⌊1_000_000 / 12⌋ = 83_333 would cost only
+    // 999_996 (a bid that only looked at the collateral would leave 4 and be refused): it
+    // pays 1_000_000 for 83_333
     let r = s
-        .bid(&bidder, 1, 1_000_000, "12", coin(1_100_000, USD))
+        .bid(&bidder, 1, 1_000_000, "12", coin(1_000_000, USD))
         .unwrap();
     assert_eq!(attr(&r, "paid").as_deref(), Some("1000000uusd"));
     assert_eq!(attr(&r, "collateral_bought").as_deref(), Some("83333uatom"));
