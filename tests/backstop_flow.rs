@@ -7,7 +7,7 @@
 
 use ballast_backstop::ContractError as BackstopError;
 use ballast_market::ContractError;
-use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, QUOTE};
+use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
 use ballast_tests::{assert_books_balance, assert_error, assert_error_starts, market_query};
 use ballast_types::backstop::{self, FundResponse, StakerResponse};
 use ballast_types::market::{self, CircuitLevelResponse, DeficitResponse};
@@ -361,4 +361,84 @@ fn stakers_exit_through_the_cooldown_when_nothing_is_pending() {
         .unwrap();
     assert_eq!(staker.value, Uint128::new(600 * USD));
     assert!(staker.unbonding.is_empty());
+}
+
+#[test]
+fn collateral_the_fund_gives_away_in_kind_leaves_its_absorbed_record_so_stakers_are_not_locked() {
+    // Found by the simulator: absorbed collateral that the waterfall later handed over in kind
+    // stayed on the record, so SellAbsorbed of it failed and stakers stayed gated forever.
+    let mut p = ProtocolBuilder::new()
+        .backstop_params(|b| b.max_cover_per_event = cosmwasm_std::Decimal::one())
+        .user(
+            "frank",
+            vec![coin(1_000_000 * USD, OSMO), coin(1_000 * USD, QUOTE)],
+        )
+        .build();
+    let (bob, carol, frank, dave, keeper) = (
+        p.user("bob"),
+        p.user("carol"),
+        p.user("frank"),
+        p.user("dave"),
+        p.user("keeper"),
+    );
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
+    p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
+    p.deposit(&frank, coin(100_000 * USD, OSMO)).unwrap();
+    p.borrow(&frank, QUOTE, 20_000 * USD).unwrap();
+    p.execute_backstop(
+        &dave,
+        &backstop::ExecuteMsg::Fund {},
+        &[coin(6_000 * USD, QUOTE)],
+    )
+    .unwrap();
+    // event 1: carol's 6,000 USD shortfall, paid in full; the fund keeps her 1,000 ATOM
+    p.set_price(ATOM, Decimal256::from_str("0.0009").unwrap());
+    p.liquidate(&keeper, &carol).unwrap();
+    let absorbed: backstop::AbsorbedResponse = p
+        .query(&p.backstop, &backstop::QueryMsg::Absorbed {})
+        .unwrap();
+    assert_eq!(absorbed.collateral, vec![coin(1_000 * ATOM_UNIT, ATOM)]);
+    // ATOM recovers; event 2: frank's 20,000 USD shortfall finds no USD in the fund, only the
+    // ATOM (now 10,000 USD), which goes in kind to the deficit
+    p.set_price(ATOM, Decimal256::from_str("10").unwrap());
+    p.set_price(OSMO, Decimal256::from_str("0.000005").unwrap());
+    p.liquidate(&keeper, &frank).unwrap();
+    let absorbed: backstop::AbsorbedResponse = p
+        .query(&p.backstop, &backstop::QueryMsg::Absorbed {})
+        .unwrap();
+    assert!(absorbed.collateral.is_empty(), "{absorbed:?}");
+    let pending = deficit(&p, QUOTE);
+    assert_eq!(pending.amount, Uint128::new(20_000 * USD));
+    assert!(
+        pending
+            .collateral_in_kind
+            .contains(&coin(1_000 * ATOM_UNIT, ATOM)),
+        "{pending:?}"
+    );
+    // with the deficit closed (socialised: no levered supplier), stakers may leave again
+    p.execute_backstop(
+        &keeper,
+        &backstop::ExecuteMsg::AdlStep {
+            denom: QUOTE.into(),
+            limit: 10,
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(deficit(&p, QUOTE).amount, Uint128::zero());
+    p.execute_backstop(
+        &dave,
+        &backstop::ExecuteMsg::Stake {},
+        &[coin(100 * USD, QUOTE)],
+    )
+    .unwrap();
+    p.execute_backstop(
+        &dave,
+        &backstop::ExecuteMsg::Unstake {
+            amount: Uint128::new(USD),
+        },
+        &[],
+    )
+    .unwrap();
 }

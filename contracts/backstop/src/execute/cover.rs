@@ -156,6 +156,25 @@ pub fn absorb_lot(
     )
 }
 
+/// Lowers the absorbed record of `denom` to at most `held`, what the fund holds of it.
+pub fn cap_absorbed(
+    storage: &mut dyn cosmwasm_std::Storage,
+    denom: &str,
+    held: Uint128,
+) -> ContractResult<()> {
+    if let Some(mut entry) = ABSORBED.may_load(storage, denom)? {
+        if entry.amount > held {
+            entry.amount = held;
+            if entry.amount.is_zero() {
+                ABSORBED.remove(storage, denom);
+            } else {
+                ABSORBED.save(storage, denom, &entry)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn add_absorbed(
     storage: &mut dyn cosmwasm_std::Storage,
     denom: &str,
@@ -263,6 +282,11 @@ fn run_cover(
         if let Some((_, kept)) = outcome.kept.iter().find(|(k, _)| k == d) {
             *a += *kept;
         }
+    }
+    // Absorbed collateral is part of the fund: what the fund gave away (cash or in kind) can no
+    // longer be sold, nor keep stakers' exits gated.
+    for (d, held) in &after {
+        cap_absorbed(deps.storage, d, *held)?;
     }
     let value_after = value_of_balances(&deps.querier, &config.oracle, now, &after)?;
     let mut mark = HIGH_WATER_MARK.may_load(deps.storage)?.unwrap_or_default();

@@ -40,6 +40,7 @@ pub fn pay_keeper(
     // Only this denom's balance: keeper pay runs on every liquidation, so it reads one balance.
     let held = fund_balance(deps.as_ref(), &env, &amount.denom)?;
     let paid = owed.min(held);
+    crate::execute::cover::cap_absorbed(deps.storage, &amount.denom, held - paid)?;
     let mut response = Response::new()
         .add_attribute("action", "pay_keeper")
         .add_attribute("keeper", keeper.as_str())
