@@ -143,7 +143,10 @@ pub fn check_liquidation(
     if denoms.is_empty() {
         return Err(Skip::NoCollateral);
     }
-    if room.global.is_zero() || denoms.iter().all(|d| room.for_denom(d).is_zero()) {
+    // Room for less than a dust-sized lot is no room: the market could at most open a lot too
+    // small to be worth a call (or none at all, failing with LiquidationLimitHit).
+    let least = dust_value.max(Uint128::one());
+    if room.global < least || denoms.iter().all(|d| room.for_denom(d) < least) {
         return Err(Skip::NoRoom);
     }
     Ok(())
@@ -558,6 +561,13 @@ mod tests {
         // only a full-capped denom: no room
         let p = position("b", Some("0.9"), &[("uatom", 500)], 480);
         assert_eq!(check_liquidation(&p, "k", &room, dust), Err(Skip::NoRoom));
+        // room smaller than a dust-sized lot counts as none (the sim saw Liquidate fail there)
+        let crumbs = CapRoom {
+            global: Uint128::new(1),
+            per_denom: BTreeMap::new(),
+        };
+        let p = position("b", Some("0.9"), &[("uosmo", 500)], 480);
+        assert_eq!(check_liquidation(&p, "k", &crumbs, dust), Err(Skip::NoRoom));
         // one capped-out denom and one with room: go
         let p = position("b", Some("0.9"), &[("uatom", 500), ("uosmo", 5)], 480);
         assert_eq!(check_liquidation(&p, "k", &room, dust), Ok(()));
