@@ -6,7 +6,7 @@ use cosmwasm_std::{
     WasmMsg,
 };
 
-use ballast_types::auction::{ExecuteMsg as AuctionMsg, LotKind, LotStatus, LOTS};
+use ballast_types::auction::{ExecuteMsg as AuctionMsg, LotKind, LotStatus};
 use ballast_types::funds::{amount_u128, describe, no_funds};
 use ballast_types::market::{ExecuteMsg as MarketMsg, DEFICITS};
 use ballast_types::math::{dec256, mul_dec, Rounding};
@@ -15,7 +15,8 @@ use ballast_types::oracle::query_circuit;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{fund_balances, market_config, price_of, unauthorized, value_of_balances};
 use crate::state::{
-    Absorbed, Config, HighWaterMark, ABSORBED, CONFIG, HIGH_WATER_MARK, PARAMS, STAKE_POOL,
+    Absorbed, Config, HighWaterMark, ABSORBED, AUCTION_LOTS, CONFIG, HIGH_WATER_MARK, PARAMS,
+    STAKE_POOL,
 };
 use crate::waterfall::{cover, Holding, Loss, Pools};
 
@@ -107,7 +108,7 @@ pub fn absorb_lot(
     if info.sender != auction {
         return Err(unauthorized(&info.sender, "hand over failed lots"));
     }
-    let lot = LOTS
+    let lot = AUCTION_LOTS
         .query(&deps.querier, auction, lot_id)?
         .ok_or(ContractError::UnknownLot { lot_id })?;
     if lot.status != LotStatus::Failed {

@@ -8,22 +8,20 @@ pub mod stake;
 use cosmwasm_std::{Addr, Coin, Decimal256, Deps, Env, QuerierWrapper, Uint128};
 
 use ballast_types::auction::OPEN_SALES;
-use ballast_types::market::{
-    Config as MarketConfig, ASSET_LIST, CONFIG as MARKET_CONFIG, PENDING_DEFICITS,
-};
+use ballast_types::market::{ASSET_LIST, PENDING_DEFICITS};
 use ballast_types::math::{dec_to_uint, value_of, Rounding};
 use ballast_types::may_query_item;
 use ballast_types::oracle::{query_prices, PriceKind};
 
 use crate::error::{ContractError, ContractResult};
-use crate::state::{Config, ABSORBED, PARAMS, STAKE_POOL};
+use crate::state::{Config, MarketWiring, ABSORBED, MARKET_WIRING, PARAMS, STAKE_POOL};
 
-/// The market's configuration (the registry), read raw.
+/// The market's wiring to its siblings (the registry), read raw.
 pub(crate) fn market_config(
     querier: &QuerierWrapper,
     config: &Config,
-) -> ContractResult<MarketConfig> {
-    Ok(MARKET_CONFIG.query(querier, config.market.clone())?)
+) -> ContractResult<MarketWiring> {
+    Ok(MARKET_WIRING.query(querier, config.market.clone())?)
 }
 
 pub(crate) fn unauthorized(sender: &Addr, action: &str) -> ContractError {
