@@ -4,6 +4,7 @@
 use ballast_testing::Protocol;
 use ballast_types::market::{self, AssetResponse};
 use cosmwasm_std::{Addr, StdError, Uint128};
+use cw_multi_test::Executor;
 
 /// The innermost error message of a failed execution: the contract's own `ContractError`
 /// text (cw-multi-test 3 wraps it in context and keeps only its text).
@@ -92,4 +93,139 @@ pub fn totals_over(p: &Protocol, users: &[&Addr], denom: &str) -> (Uint128, Uint
 
 pub fn market_query<T: serde::de::DeserializeOwned>(p: &Protocol, msg: &market::QueryMsg) -> T {
     p.query(&p.market, msg).expect("market query")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The attack suites: a failed attack must move no coin and change no books
+// ---------------------------------------------------------------------------------------------
+
+/// Every address that may hold coins or positions in a world from `ProtocolBuilder`: the four
+/// contracts, the Pyth feed, the owner, the guardian and the named users.
+pub fn holders(p: &Protocol, users: &[&str]) -> Vec<Addr> {
+    let mut all = vec![
+        p.market.clone(),
+        p.oracle.clone(),
+        p.auction.clone(),
+        p.backstop.clone(),
+        p.pyth.clone(),
+        p.owner.clone(),
+        p.guardian.clone(),
+    ];
+    all.extend(users.iter().map(|u| p.user(u)));
+    all
+}
+
+/// What the protocol's books say, from its queries: each watched account's position (or the
+/// error its query gives, e.g. while a price is refused), every open lot, the caps in use, the
+/// deficits, the fund and the stake pool, each asset's totals and indices.
+#[derive(Debug, PartialEq)]
+pub struct Books {
+    positions: Vec<Result<market::PositionResponse, String>>,
+    lots: Result<ballast_types::auction::LotsResponse, String>,
+    in_auction: Result<ballast_types::auction::InAuctionResponse, String>,
+    deficits: Result<market::DeficitsResponse, String>,
+    fund: Result<ballast_types::backstop::FundResponse, String>,
+    assets: Vec<Result<AssetResponse, String>>,
+}
+
+impl Books {
+    pub fn take(p: &Protocol, accounts: &[&Addr], denoms: &[&str]) -> Self {
+        use ballast_types::{auction, backstop};
+        fn q<T: serde::de::DeserializeOwned>(
+            p: &Protocol,
+            contract: &Addr,
+            msg: &impl serde::Serialize,
+        ) -> Result<T, String> {
+            p.query(contract, msg).map_err(|e| error_message(&e))
+        }
+        Books {
+            positions: accounts
+                .iter()
+                .map(|a| {
+                    q(
+                        p,
+                        &p.market,
+                        &market::QueryMsg::Position {
+                            account: a.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+            lots: q(
+                p,
+                &p.auction,
+                &auction::QueryMsg::ActiveLots {
+                    start_after: None,
+                    limit: Some(100),
+                },
+            ),
+            in_auction: q(p, &p.auction, &auction::QueryMsg::InAuction {}),
+            deficits: q(p, &p.market, &market::QueryMsg::Deficits {}),
+            fund: q(p, &p.backstop, &backstop::QueryMsg::Fund {}),
+            assets: denoms
+                .iter()
+                .map(|d| {
+                    q(
+                        p,
+                        &p.market,
+                        &market::QueryMsg::Asset {
+                            denom: d.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The coins and books an attack must leave alone: the bank balances of `addrs` in `denoms`, and
+/// the books of those addresses (as accounts) and of those denoms.
+pub struct Watch {
+    pub addrs: Vec<Addr>,
+    pub denoms: Vec<String>,
+}
+
+impl Watch {
+    pub fn new(addrs: Vec<Addr>, denoms: &[&str]) -> Self {
+        Watch {
+            addrs,
+            denoms: denoms.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    fn state(&self, p: &Protocol) -> (Snapshot, Books) {
+        let addrs: Vec<&Addr> = self.addrs.iter().collect();
+        let denoms: Vec<&str> = self.denoms.iter().map(|d| d.as_str()).collect();
+        (
+            Snapshot::take(p, &addrs, &denoms),
+            Books::take(p, &addrs, &denoms),
+        )
+    }
+
+    /// Executes `msg` on `contract` from `sender` with `funds`; it must fail with exactly
+    /// `expected`, and move no coin and change no books.
+    #[track_caller]
+    pub fn refused<M: serde::Serialize + std::fmt::Debug>(
+        &self,
+        p: &mut Protocol,
+        contract: &Addr,
+        sender: &Addr,
+        msg: &M,
+        funds: &[cosmwasm_std::Coin],
+        expected: impl std::fmt::Display,
+    ) {
+        let before = self.state(p);
+        let err = p
+            .app
+            .execute_contract(sender.clone(), contract.clone(), msg, funds)
+            .expect_err(&format!("{msg:?} from {sender} should fail"));
+        assert_eq!(
+            error_message(&err),
+            expected.to_string(),
+            "{msg:?} from {sender}: full error: {err}"
+        );
+        let after = self.state(p);
+        assert_eq!(after.0, before.0, "{msg:?} from {sender} moved coins");
+        assert_eq!(after.1, before.1, "{msg:?} from {sender} changed the books");
+    }
 }
