@@ -9,6 +9,8 @@ pub use crate::market::{AdlQueueEntry, AdlQueueResponse, DeficitResponse, Defici
 
 /// The most ADL buckets a denom's index may have.
 pub const MAX_ADL_BUCKETS: usize = 16;
+/// The longest `stake_cooldown` and `drawdown_window`: a year.
+pub const MAX_PERIOD: u64 = 365 * 86_400;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -56,8 +58,18 @@ impl BackstopParams {
                 self.max_drawdown
             ));
         }
-        if self.drawdown_window == 0 {
-            return Err("drawdown_window must be positive".to_string());
+        if self.drawdown_window == 0 || self.drawdown_window > MAX_PERIOD {
+            return Err(format!(
+                "drawdown_window must be in 1..={MAX_PERIOD} s, got {}",
+                self.drawdown_window
+            ));
+        }
+        // Both are added to the block time: an unbounded value would overflow there.
+        if self.stake_cooldown > MAX_PERIOD {
+            return Err(format!(
+                "stake_cooldown must be at most {MAX_PERIOD} s, got {}",
+                self.stake_cooldown
+            ));
         }
         if self.adl_buckets.is_empty() || self.adl_buckets.len() > MAX_ADL_BUCKETS {
             return Err(format!(
@@ -272,5 +284,21 @@ mod tests {
         let mut p = params();
         p.max_cover_per_event = Decimal::zero();
         assert!(p.validate().unwrap_err().contains("max_cover_per_event"));
+        // periods are added to the block time: a year at most, so that sum cannot overflow
+        let mut p = params();
+        p.stake_cooldown = MAX_PERIOD;
+        p.drawdown_window = MAX_PERIOD;
+        assert!(p.validate().is_ok());
+        p.stake_cooldown = u64::MAX;
+        assert_eq!(
+            p.validate().unwrap_err(),
+            format!(
+                "stake_cooldown must be at most {MAX_PERIOD} s, got {}",
+                u64::MAX
+            )
+        );
+        let mut p = params();
+        p.drawdown_window = MAX_PERIOD + 1;
+        assert!(p.validate().unwrap_err().contains("drawdown_window"));
     }
 }

@@ -3,7 +3,7 @@
 use cosmwasm_std::{coins, BankMsg, DepsMut, Env, MessageInfo, Response, Uint128};
 
 use ballast_types::funds::{no_funds, one_coin_of};
-use ballast_types::math::{mul_ratio, Rounding};
+use ballast_types::math::{mul_ratio, MathError, Rounding};
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::ensure_exit_open;
@@ -32,12 +32,21 @@ pub fn stake(deps: DepsMut, info: MessageInfo) -> ContractResult<Response> {
     if minted.is_zero() {
         return Err(ContractError::ZeroAmount {});
     }
-    pool.tokens += amount;
-    pool.shares += minted;
+    // A stake too large for the pool's totals is an error, never a panic.
+    let overflow = |operation| MathError::Overflow { operation };
+    pool.tokens = pool
+        .tokens
+        .checked_add(amount)
+        .map_err(|_| overflow("stake pool tokens"))?;
+    pool.shares = pool
+        .shares
+        .checked_add(minted)
+        .map_err(|_| overflow("stake pool shares"))?;
     STAKE_POOL.save(deps.storage, &pool)?;
     let mut staker = STAKERS
         .may_load(deps.storage, &info.sender)?
         .unwrap_or_default();
+    // a staker's shares are part of the pool's, which did not overflow
     staker.shares += minted;
     STAKERS.save(deps.storage, &info.sender, &staker)?;
     Ok(Response::new()
