@@ -4,8 +4,9 @@
 //! call inside an existing one) that sets up state without metering and wraps only the
 //! operation itself in `d.chain.measure(...)`; list it in [`scenarios`] with the contracts it
 //! needs. A scenario whose artifacts are missing is skipped with a message. A scaling run is a
-//! `fn(&Deployment, accounts) -> Result<Gas>` listed in [`scalings`]; fill storage with
-//! `Chain::world().fill(...)` (free) before measuring.
+//! `fn(&Deployment, accounts) -> Result<Gas>` listed in [`scalings`]; fill storage (free) before
+//! measuring with [`replicate_account`], [`written_since`] + [`renamed`], [`grow_totals`] or
+//! `Chain::world().fill(...)`.
 
 pub mod market;
 pub mod oracle;
@@ -20,6 +21,7 @@ use cosmwasm_std::{Coin, Decimal256, HexBinary, Uint128};
 use crate::api::{contract_addr, user_addr};
 use crate::chain::{Chain, CodeCache};
 use crate::price::Gas;
+use crate::world::Store;
 
 pub const QUOTE: &str = "uusd";
 pub const ATOM: &str = "uatom";
@@ -322,11 +324,59 @@ fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
+fn names(bytes: &[u8], name: &[u8]) -> bool {
+    bytes.windows(name.len()).any(|w| w == name)
+}
+
+/// A copy of a contract's store (setup only: to see later what an action wrote).
+pub fn snapshot(d: &Deployment, contract: &str) -> Store {
+    d.chain.world().store(contract).cloned().unwrap_or_default()
+}
+
+/// The records of `contract` that are new or changed since `before`.
+pub fn written_since(d: &Deployment, contract: &str, before: &Store) -> Vec<(Vec<u8>, Vec<u8>)> {
+    d.chain
+        .world()
+        .store(contract)
+        .map(|s| {
+            s.iter()
+                .filter(|(k, v)| before.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `i`-th address that the scaling runs fill storage with (a user address, the length of
+/// every `user(..)`).
+pub fn scaled_account(i: u64) -> String {
+    user(&format!("scaled account {i}"))
+}
+
+/// The records among `records` that name `template` (in the key or the value), with the name
+/// replaced by `addr` (which must have the same length).
+pub fn renamed(
+    records: &[(Vec<u8>, Vec<u8>)],
+    template: &str,
+    addr: &str,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    if addr.len() != template.len() {
+        bail!("replicated addresses must keep the template's length");
+    }
+    let (name, to) = (template.as_bytes(), addr.as_bytes());
+    Ok(records
+        .iter()
+        .filter(|(k, v)| names(k, name) || names(v, name))
+        .map(|(k, v)| (replace_all(k, name, to), replace_all(v, name, to)))
+        .collect())
+}
+
 /// Fills `contract`'s store with `n` copies of one account, for free: runs `act` (which should
 /// make `template` an account of the kind wanted, e.g. a depositor or a borrower), takes every
 /// record it wrote that names `template`, and writes it again for `n` other addresses of the
 /// same length (the address replaced in keys and values). Records that do not name the account
-/// (totals) are left as they are: the scaling runs measure storage size, not consistent totals.
+/// (totals) are left as they are: the scaling runs measure storage size, not consistent totals
+/// (a run whose operation reads a total grows it with [`grow_totals`]).
 pub fn replicate_account(
     d: &Deployment,
     contract: &str,
@@ -334,42 +384,62 @@ pub fn replicate_account(
     n: u64,
     act: impl FnOnce(&Chain) -> Result<()>,
 ) -> Result<usize> {
-    let before = d.chain.world().store(contract).cloned().unwrap_or_default();
+    let before = snapshot(d, contract);
     act(&d.chain)?;
     let name = template.as_bytes();
-    let records: Vec<(Vec<u8>, Vec<u8>)> = d
-        .chain
-        .world()
-        .store(contract)
-        .map(|s| {
-            s.iter()
-                .filter(|(k, v)| before.get(*k) != Some(*v))
-                .filter(|(k, v)| {
-                    k.windows(name.len()).any(|w| w == name)
-                        || v.windows(name.len()).any(|w| w == name)
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let records: Vec<(Vec<u8>, Vec<u8>)> = written_since(d, contract, &before)
+        .into_iter()
+        .filter(|(k, v)| names(k, name) || names(v, name))
+        .collect();
     if records.is_empty() {
         bail!("the template account wrote no record naming it in {contract}");
     }
     let mut copies = Vec::with_capacity(records.len() * n as usize);
     for i in 0..n {
-        let addr = user(&format!("scaled account {i}"));
-        if addr.len() != template.len() {
-            bail!("replicated addresses must keep the template's length");
-        }
-        for (k, v) in &records {
-            copies.push((
-                replace_all(k, name, addr.as_bytes()),
-                replace_all(v, name, addr.as_bytes()),
-            ));
-        }
+        copies.extend(renamed(&records, template, &scaled_account(i))?);
     }
     d.chain.world().fill(contract, copies);
     Ok(records.len())
+}
+
+/// Makes the `Uint128` totals at `keys` of `contract` count `n` more copies of what they gained
+/// since `before`: each becomes `now + n × (now − before)` (a missing record counts as 0). Used
+/// after [`replicate_account`] for the totals that the copied accounts belong in. Returns how
+/// many totals it grew.
+pub fn grow_totals(
+    d: &Deployment,
+    contract: &str,
+    before: &Store,
+    keys: &[Vec<u8>],
+    n: u64,
+) -> Result<usize> {
+    let grown = grown_totals(before, &snapshot(d, contract), keys, n)?;
+    let count = grown.len();
+    d.chain.world().fill(contract, grown);
+    Ok(count)
+}
+
+fn grown_totals(
+    before: &Store,
+    now: &Store,
+    keys: &[Vec<u8>],
+    n: u64,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let read = |v: Option<&Vec<u8>>| -> Result<Uint128> {
+        v.map(|v| serde_json::from_slice::<Uint128>(v))
+            .transpose()
+            .map(Option::unwrap_or_default)
+            .context("a total that is not a Uint128")
+    };
+    let mut grown = vec![];
+    for key in keys {
+        let (old, new) = (read(before.get(key))?, read(now.get(key))?);
+        if new > old {
+            let total = new + (new - old) * Uint128::from(n);
+            grown.push((key.clone(), serde_json::to_vec(&total)?));
+        }
+    }
+    Ok(grown)
 }
 
 pub fn must_exist(path: &Path) -> Result<()> {
@@ -380,4 +450,57 @@ pub fn must_exist(path: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(k: &[u8], v: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        (k.to_vec(), v.to_vec())
+    }
+
+    #[test]
+    fn renamed_copies_only_the_records_that_name_the_template() {
+        let (template, other) = (user("template"), scaled_account(7));
+        let key = [b"\x00\x08accounts".as_slice(), template.as_bytes()].concat();
+        let lot = format!(r#"{{"borrower":"{template}","debt":"5"}}"#);
+        let records = vec![
+            rec(&key, b"{}"),
+            rec(
+                b"\x00\x04lots\x00\x00\x00\x00\x00\x00\x00\x01",
+                lot.as_bytes(),
+            ),
+            rec(b"total", b"\"9\""),
+        ];
+        let copies = renamed(&records, &template, &other).unwrap();
+        assert_eq!(copies.len(), 2);
+        assert_eq!(
+            copies[0].0,
+            [b"\x00\x08accounts".as_slice(), other.as_bytes()].concat()
+        );
+        assert_eq!(copies[1].0, records[1].0);
+        assert_eq!(
+            String::from_utf8(copies[1].1.clone()).unwrap(),
+            lot.replace(&template, &other)
+        );
+        assert!(renamed(&records, &template, "short").is_err());
+    }
+
+    #[test]
+    fn grown_totals_count_the_copies_of_what_the_template_added() {
+        let before: Store = [rec(b"a", b"\"100\""), rec(b"c", b"\"7\"")].into();
+        let now: Store = [
+            rec(b"a", b"\"130\""),
+            rec(b"b", b"\"20\""),
+            rec(b"c", b"\"7\""),
+        ]
+        .into();
+        let keys = [b"a".to_vec(), b"b".to_vec(), b"c".to_vec(), b"d".to_vec()];
+        let grown = grown_totals(&before, &now, &keys, 10).unwrap();
+        // a: 130 + 10 × 30; b: 20 + 10 × 20; c unchanged and d missing: left alone
+        assert_eq!(grown, vec![rec(b"a", b"\"430\""), rec(b"b", b"\"220\"")]);
+        let bad: Store = [rec(b"a", b"not a number")].into();
+        assert!(grown_totals(&before, &bad, &keys, 1).is_err());
+    }
 }
