@@ -24,7 +24,8 @@
 //!    bouncing, an overflow, a lot or cover the books do not know) fails the test.
 //!
 //! The default run is CI-sized; `PROPTEST_CASES=10000 cargo test --release -p ballast-tests
-//! --test invariants` runs the long one (set `INVARIANTS_STATS=1` to print what the actions did).
+//! --test invariants` runs the long one (set `INVARIANTS_STATS=1` to print what the actions did,
+//! `INVARIANTS_EVENTS=1` to print the events of a failing step).
 //! Failing seeds are kept in `tests/proptest-regressions/invariants.txt`.
 
 mod common;
@@ -1188,7 +1189,12 @@ fn run_case(case: Case) -> Result<(), TestCaseError> {
         let out = run(&mut w, action, &before);
         let t2 = std::time::Instant::now();
         record(action, &out);
-        check_step(&mut w, action, &before, &out)?;
+        if let Err(e) = check_step(&mut w, action, &before, &out) {
+            if std::env::var("INVARIANTS_EVENTS").is_ok() {
+                eprintln!("{:#?}", out.response.as_ref().map(|r| &r.events));
+            }
+            return Err(e);
+        }
         let t3 = std::time::Instant::now();
         TIMES.lock().unwrap().0 += (t1 - t0).as_micros() as u64;
         TIMES.lock().unwrap().1 += (t2 - t1).as_micros() as u64;

@@ -376,9 +376,11 @@ pub fn check_raw(p: &Protocol, raw: &Raw) -> Result<BooksReport, String> {
             .filter(|c| c.denom == denom)
             .map(amt)
             .sum();
-        let social: u128 = state
-            .social_unclaimed
-            .iter()
+        // a socialised deficit of one denom leaves collateral of others unclaimed in its state
+        let social: u128 = raw
+            .assets
+            .values()
+            .flat_map(|a| a.social_unclaimed.iter())
             .filter(|c| c.denom == denom)
             .map(amt)
             .sum();
