@@ -200,6 +200,25 @@ pub fn max_write_down(
     ))
 }
 
+/// Weight to hold back from an account's weighted collateral before `max_write_down`, for the
+/// units that rounding moves against the account: burning the written-down supply rounds its
+/// scaled amount up (up to one index's worth, below 2 units while the index is below 2) and
+/// revaluing it rounds down (1 more), and each in-kind credit is rounded down three times (its
+/// pro-rata share, the minted scaled amount, its valuation). Without it a write-down to exactly
+/// `adl_min_hf` can land a few units below.
+pub fn rounding_margin(
+    denom_unit_weight: Decimal256,
+    in_kind_unit_weights: &[Decimal256],
+) -> Decimal256 {
+    let in_kind = in_kind_unit_weights
+        .iter()
+        .fold(Decimal256::zero(), |sum, w| sum.saturating_add(*w));
+    let units = Decimal256::from_atomics(3u128, 0).unwrap_or(Decimal256::MAX);
+    denom_unit_weight
+        .saturating_add(in_kind)
+        .saturating_mul(units)
+}
+
 /// The share of `amount` of in-kind collateral that a write-down of `written` out of a
 /// deficit of `deficit` carries, rounded down (the last write-down takes what is left).
 pub fn in_kind_share(amount: Uint128, written: Uint128, deficit: Uint128) -> MathResult<Uint128> {
@@ -231,6 +250,17 @@ mod tests {
             score(Decimal256::zero(), d("1.5"), d("1")).unwrap(),
             Decimal256::zero()
         );
+    }
+
+    #[test]
+    fn the_rounding_margin_holds_back_three_units_of_the_denom_and_of_each_in_kind_coin() {
+        assert_eq!(rounding_margin(d("0.8"), &[]), d("2.4"));
+        assert_eq!(
+            rounding_margin(d("0.8"), &[d("7.5"), d("0.01")]),
+            d("24.93")
+        );
+        // a supply that is not collateral weighs nothing; the in-kind credit still rounds
+        assert_eq!(rounding_margin(Decimal256::zero(), &[d("2")]), d("6"));
     }
 
     #[test]

@@ -311,21 +311,29 @@ fn deleverage(
             Decimal256::zero()
         };
         let mut in_kind_weighted = Decimal256::zero();
+        let mut in_kind_unit_weights = vec![];
         for coin in &deficit.collateral_in_kind {
             let amount = amount_u128(coin).unwrap_or(Uint128::MAX);
-            let threshold = ledger.get(&coin.denom)?.liquidation_threshold(ledger.now);
-            let weighted = value_of(amount, prices.price(&coin.denom)?)?
-                .checked_mul(dec256(threshold))
+            let threshold = dec256(ledger.get(&coin.denom)?.liquidation_threshold(ledger.now));
+            let price = prices.price(&coin.denom)?;
+            let weighted = value_of(amount, price)?
+                .checked_mul(threshold)
                 .unwrap_or(Decimal256::MAX);
             in_kind_weighted = in_kind_weighted.saturating_add(weighted);
+            in_kind_unit_weights.push(
+                value_of(Uint128::one(), price)?
+                    .checked_mul(threshold)
+                    .unwrap_or(Decimal256::MAX),
+            );
         }
         let in_kind_weight = dec_div(
             in_kind_weighted,
             uint_to_dec(deficit.amount),
             Rounding::Down,
         )?;
+        let margin = adl::rounding_margin(denom_weight, &in_kind_unit_weights);
         if let Some(cap) = max_write_down(
-            after_netting.weighted_collateral,
+            after_netting.weighted_collateral.saturating_sub(margin),
             after_netting.debt_value,
             params.min_hf,
             denom_weight,
