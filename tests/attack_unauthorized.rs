@@ -724,3 +724,61 @@ fn only_the_owner_sells_absorbed_collateral_while_its_oracle_circuit_is_open() {
     p.execute_backstop(&owner, &sell, &[]).unwrap();
     assert_eq!(p.balance(&p.auction, ATOM), Uint128::new(1_000 * ATOM_UNIT));
 }
+
+#[test]
+fn only_the_owner_sells_absorbed_collateral_while_the_market_is_stressed() {
+    // Attack: a loss drew the fund down by half, which raised circuit level 1 (no new borrows:
+    // the market is stressed); mallory forces the fund's freshly absorbed ATOM onto the market
+    // anyway. Anyone may sell it only once the level is back to 0; the owner may at any time.
+    let mut p = ProtocolBuilder::new()
+        .user("mallory", vec![coin(1_000 * USD, QUOTE)])
+        .build();
+    let (bob, carol, keeper, mallory) = (
+        p.user("bob"),
+        p.user("carol"),
+        p.user("keeper"),
+        p.user("mallory"),
+    );
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    p.execute_backstop(
+        &bob,
+        &backstop::ExecuteMsg::Fund {},
+        &[coin(10_000 * USD, QUOTE)],
+    )
+    .unwrap();
+    p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
+    p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
+    p.set_price(ATOM, d("0.0009"));
+    let r = p.liquidate(&keeper, &carol).unwrap();
+    assert_eq!(
+        ballast_testing::attribute(&r, "drawdown_breaker").as_deref(),
+        Some("true")
+    );
+    let absorbed: backstop::AbsorbedResponse = p
+        .query(&p.backstop, &backstop::QueryMsg::Absorbed {})
+        .unwrap();
+    let atom = Uint128::try_from(absorbed.collateral[0].amount).unwrap();
+    let sell = |amount: Uint128| backstop::ExecuteMsg::SellAbsorbed {
+        denom: ATOM.into(),
+        amount,
+        proceeds_denom: None,
+    };
+    let w = Watch::new(holders(&p, &["bob", "carol", "mallory"]), &[QUOTE, ATOM]);
+    let backstop_addr = p.backstop.clone();
+    w.refused(
+        &mut p,
+        &backstop_addr,
+        &mallory,
+        &sell(atom),
+        &[],
+        ballast_backstop::ContractError::MarketStressed { level: 1 },
+    );
+    // the owner may, stressed or not
+    let owner = p.owner.clone();
+    p.execute_backstop(&owner, &sell(Uint128::new(ATOM_UNIT)), &[])
+        .unwrap();
+    // once the automatic level lapses, anyone may sell the rest
+    p.advance(86_401);
+    p.execute_backstop(&mallory, &sell(atom - Uint128::new(ATOM_UNIT)), &[])
+        .unwrap();
+}

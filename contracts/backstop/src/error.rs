@@ -68,6 +68,11 @@ pub enum ContractError {
     #[error("the oracle circuit of {denom} is open: only the owner may sell it now")]
     SaleBlocked { denom: String },
 
+    #[error(
+        "the market's circuit level is {level}: only the owner may sell absorbed collateral now"
+    )]
+    MarketStressed { level: u8 },
+
     #[error("the market has no {what} configured")]
     NotWired { what: String },
 

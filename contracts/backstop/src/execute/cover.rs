@@ -8,7 +8,9 @@ use cosmwasm_std::{
 
 use ballast_types::auction::{ExecuteMsg as AuctionMsg, LotKind, LotStatus};
 use ballast_types::funds::{amount_u128, describe, no_funds};
-use ballast_types::market::{ExecuteMsg as MarketMsg, DEFICITS};
+use ballast_types::market::{
+    CircuitLevelResponse, ExecuteMsg as MarketMsg, QueryMsg as MarketQuery, DEFICITS,
+};
 use ballast_types::math::{dec256, mul_dec, Rounding};
 use ballast_types::oracle::query_circuit;
 
@@ -383,7 +385,8 @@ pub fn adl_step(
 }
 
 /// Puts absorbed collateral up for sale by auction. The owner may sell at any time; anyone
-/// else only while the denom's oracle circuit is closed (the market can take it).
+/// else only while the denom's oracle circuit is closed and the market's circuit level is 0
+/// (the market can take it).
 pub fn sell_absorbed(
     deps: DepsMut,
     env: Env,
@@ -403,6 +406,14 @@ pub fn sell_absorbed(
             if circuit.is_open(now, price_of(&deps.querier, &config.oracle, &denom, now)) {
                 return Err(ContractError::SaleBlocked { denom });
             }
+        }
+        // Nor while the market is stressed (a circuit level, manual or the fund's drawdown):
+        // the fund keeps what it absorbed until the market can take it.
+        let level: CircuitLevelResponse = deps
+            .querier
+            .query_wasm_smart(&config.market, &MarketQuery::CircuitLevel {})?;
+        if level.level > 0 {
+            return Err(ContractError::MarketStressed { level: level.level });
         }
     }
     let mut entry = ABSORBED.may_load(deps.storage, &denom)?.ok_or_else(|| {
