@@ -309,3 +309,43 @@ fn many_tiny_positions_cannot_crowd_a_large_liquidation_out_of_the_caps() {
         },
     );
 }
+
+#[test]
+fn borrowing_out_all_of_the_collateral_delays_a_liquidation_only_until_cash_returns() {
+    // Attack (DoS): alice's helper borrows every ATOM the pool holds, so that her ATOM
+    // collateral cannot be moved to auction (collateral that is lent out is not there to
+    // seize). Liquidate says why; the pool's rate jumps above the kink (79% a year) to pull
+    // the liquidity back, and the first ATOM that returns goes to auction.
+    let mut p = world(ProtocolBuilder::new());
+    let (alice, helper, keeper, erin) = (
+        p.user("alice"),
+        p.user("helper"),
+        p.user("keeper"),
+        p.user("erin"),
+    );
+    p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
+    p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
+    p.deposit(&helper, coin(100_000 * USD, QUOTE)).unwrap();
+    p.borrow(&helper, ATOM, 1_000 * ATOM_UNIT).unwrap();
+    assert_eq!(p.asset(ATOM).cash, Uint128::zero());
+    assert_eq!(p.asset(ATOM).borrow_rate, d("0.79"));
+    p.set_price(ATOM, d("8"));
+    let market_addr = p.market.clone();
+    Watch::new(holders(&p, &["alice", "helper", "keeper"]), &[QUOTE, ATOM]).refused(
+        &mut p,
+        &market_addr,
+        &keeper,
+        &market::ExecuteMsg::Liquidate {
+            borrower: alice.to_string(),
+        },
+        &[],
+        MarketError::CollateralIlliquid { denom: ATOM.into() },
+    );
+    // 100 ATOM come back (a supplier drawn by the rate): they go to auction at once (of the
+    // 265.6 ATOM the liquidation wants), the rest when more returns
+    p.deposit(&erin, coin(100 * ATOM_UNIT, ATOM)).unwrap();
+    let r = p.liquidate(&keeper, &alice).unwrap();
+    assert_eq!(attribute(&r, "limited_by_caps").as_deref(), Some("true"));
+    assert_eq!(p.lot(1).collateral, coin(100 * ATOM_UNIT, ATOM));
+    assert_eq!(p.asset(ATOM).cash, Uint128::zero());
+}
