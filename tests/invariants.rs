@@ -925,16 +925,46 @@ fn fail(w: &World, action: &Action, message: String) -> TestCaseError {
     TestCaseError::fail(format!("step {} ({action:?}): {message}", w.step))
 }
 
+/// Whether `after` has debt and, against the account as it was in `before`, more scaled debt
+/// of some denom or less of some collateral (a smaller scaled supply or a disabled flag).
+fn weakened(before: &Raw, after: &ballast_market::state::Account, who: &Addr) -> bool {
+    if after.debts.is_empty() {
+        return false;
+    }
+    let empty = ballast_market::state::Account::default();
+    let was = before
+        .accounts
+        .iter()
+        .find(|(a, _)| a == who)
+        .map(|(_, account)| account)
+        .unwrap_or(&empty);
+    let more_debt = after.debts.iter().any(|d| {
+        let old = was.debts.iter().find(|o| o.denom == d.denom);
+        old.is_none_or(|o| d.scaled > o.scaled)
+    });
+    let less_collateral = was.supplies.iter().filter(|s| s.collateral).any(|s| {
+        let new = after.supplies.iter().find(|n| n.denom == s.denom);
+        new.is_none_or(|n| !n.collateral || n.scaled < s.scaled)
+    });
+    more_debt || less_collateral
+}
+
 /// Debt ≤ borrowing power at Default prices with conservative valuation, recomputed here from
 /// `Position` amounts and the oracle's Default prices.
-fn within_capacity(w: &World, who: &Addr) -> Result<(), String> {
-    // With a price unavailable `Position` refuses to value the account; an action that
-    // succeeded then must not have needed the price, which holds only for an account
-    // without debt.
+fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
+    // With a price refused (zero, stale, too uncertain) `Position` cannot value the account.
+    // An action that succeeded then must not have needed that price: it may not have left the
+    // account with debt and less collateral or more debt than before.
     let position = match try_position(&w.p, who) {
         Ok(position) => position,
-        Err(e) if e.contains("unavailable") && common::raw_account(&w.p, who).debts.is_empty() => {
-            return Ok(())
+        Err(e) if e.contains("price of") => {
+            return if weakened(before, &common::raw_account(&w.p, who), who) {
+                Err(format!(
+                    "{e} after an action that weakened an account with debt"
+                ))
+            } else {
+                Ok(())
+            }
         }
         Err(e) => return Err(e),
     };
@@ -1008,7 +1038,7 @@ fn check_step(
     // 2. borrowing power
     if ok {
         if let Some(who) = &out.capacity_check {
-            within_capacity(w, who).map_err(|e| fail(w, action, e))?;
+            within_capacity(w, who, before).map_err(|e| fail(w, action, e))?;
         }
     }
     // 3. liquidations
