@@ -17,7 +17,8 @@
 //! 4. Every loss is accounted for: recorded shortfalls = cover paid + deficit pending + ADL
 //!    written down + socialised, to the unit; the backstop ran its waterfall on each recorded loss
 //!    once; ADL never pushes a deficit below zero, writes down only levered accounts and never
-//!    below `adl_min_hf`.
+//!    below `adl_min_hf` (an account already below it loses at most 3 units of value to
+//!    rounding).
 //! 5. Suppliers without debt lose nothing unless a socialisation happened: their supply never
 //!    decreases through someone else's action, and the liquidity index never falls otherwise.
 //! 6. No unexpected error: a failure that can only come from broken books (a contract's bank send
@@ -504,6 +505,8 @@ struct Outcome {
     liquidation: Option<(Addr, bool)>,
     /// A borrow, withdraw or collateral toggle that must leave debt within borrowing power.
     capacity_check: Option<Addr>,
+    /// Health factors (where `Position` gives one) before an ADL step, per account.
+    health_before: BTreeMap<String, Decimal>,
     skipped: bool,
 }
 
@@ -731,6 +734,16 @@ fn run(w: &mut World, action: &Action, raw: &Raw) -> Outcome {
             } else {
                 pending[*denom as usize % pending.len()].clone()
             };
+            // health factors before the step: ADL may write down a supply that backs nothing
+            // (it changes no health factor) of an account already below adl_min_hf
+            out.health_before = w
+                .users
+                .iter()
+                .filter_map(|u| {
+                    let hf = try_position(&w.p, u).ok()?.health_factor?;
+                    Some((u.to_string(), hf))
+                })
+                .collect();
             Some(w.p.execute_backstop(
                 &keeper,
                 &backstop::ExecuteMsg::AdlStep {
@@ -1071,13 +1084,23 @@ fn check_step(
         let position =
             try_position(&w.p, &Addr::unchecked(&account)).map_err(|e| fail(w, action, e))?;
         if let Some(hf) = position.health_factor {
-            if hf < w.adl_min_hf {
+            // An account already below adl_min_hf is written down only where the in-kind
+            // collateral it receives weighs at least what it loses; rounding (in the protocol's
+            // favour) may still cost it a few units of value, at most 3.
+            let floor = match out.health_before.get(&account) {
+                Some(before) if *before < w.adl_min_hf => before.saturating_sub(
+                    Decimal::from_ratio(3u128, position.total_debt_value.u128().max(1)),
+                ),
+                _ => w.adl_min_hf,
+            };
+            if hf < floor {
                 return Err(fail(
                     w,
                     action,
                     format!(
-                        "ADL left {account} at health factor {hf} < {}",
-                        w.adl_min_hf
+                        "ADL left {account} at health factor {hf} < {floor} (adl_min_hf {}, before {:?})",
+                        w.adl_min_hf,
+                        out.health_before.get(&account)
                     ),
                 ));
             }
