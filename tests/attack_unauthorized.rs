@@ -372,14 +372,13 @@ fn sibling_only_messages_refuse_impostors_even_when_they_bring_the_coins() {
 
 /// Every owner-only message of the four contracts, with the action its refusal names.
 fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
-    let json = |m: &dyn erased::Json| Raw(m.json());
     let params: AssetParams = ballast_testing::default_asset_params();
     let auction_params: AuctionParams = ballast_testing::default_auction_params();
     let backstop_params: BackstopParams = ballast_testing::default_backstop_params();
     vec![
         (
             Contract::Market,
-            json(&market::ExecuteMsg::InitAsset {
+            raw(&market::ExecuteMsg::InitAsset {
                 denom: "unew".into(),
                 params: params.clone(),
             }),
@@ -387,7 +386,7 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Market,
-            json(&market::ExecuteMsg::UpdateAssetParams {
+            raw(&market::ExecuteMsg::UpdateAssetParams {
                 denom: ATOM.into(),
                 params: AssetParams {
                     liquidation_threshold: Decimal::percent(10),
@@ -399,7 +398,7 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Market,
-            json(&market::ExecuteMsg::UpdateConfig {
+            raw(&market::ExecuteMsg::UpdateConfig {
                 guardian: Some(to.to_string()),
                 oracle: Some(to.to_string()),
                 auction: Some(to.to_string()),
@@ -414,14 +413,14 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Market,
-            json(&market::ExecuteMsg::ProposeOwner {
+            raw(&market::ExecuteMsg::ProposeOwner {
                 owner: to.to_string(),
             }),
             "propose an owner",
         ),
         (
             Contract::Oracle,
-            json(&oracle::ExecuteMsg::SetSource {
+            raw(&oracle::ExecuteMsg::SetSource {
                 denom: ATOM.into(),
                 source: PriceSource::Fixed {
                     price: Decimal256::MAX,
@@ -431,12 +430,12 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Oracle,
-            json(&oracle::ExecuteMsg::RemoveSource { denom: ATOM.into() }),
+            raw(&oracle::ExecuteMsg::RemoveSource { denom: ATOM.into() }),
             "remove price sources",
         ),
         (
             Contract::Oracle,
-            json(&oracle::ExecuteMsg::UpdateCircuitParams {
+            raw(&oracle::ExecuteMsg::UpdateCircuitParams {
                 denom: ATOM.into(),
                 max_move: Decimal::permille(1),
                 move_window: 3600,
@@ -446,14 +445,14 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Oracle,
-            json(&oracle::ExecuteMsg::ProposeOwner {
+            raw(&oracle::ExecuteMsg::ProposeOwner {
                 owner: to.to_string(),
             }),
             "propose an owner",
         ),
         (
             Contract::Auction,
-            json(&auction::ExecuteMsg::UpdateParams {
+            raw(&auction::ExecuteMsg::UpdateParams {
                 params: AuctionParams {
                     max_in_auction: Uint128::zero(),
                     ..auction_params
@@ -463,14 +462,14 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Auction,
-            json(&auction::ExecuteMsg::ProposeOwner {
+            raw(&auction::ExecuteMsg::ProposeOwner {
                 owner: to.to_string(),
             }),
             "propose an owner",
         ),
         (
             Contract::Backstop,
-            json(&backstop::ExecuteMsg::UpdateParams {
+            raw(&backstop::ExecuteMsg::UpdateParams {
                 params: BackstopParams {
                     max_cover_per_event: Decimal::one(),
                     ..backstop_params
@@ -480,7 +479,7 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
         ),
         (
             Contract::Backstop,
-            json(&backstop::ExecuteMsg::ProposeOwner {
+            raw(&backstop::ExecuteMsg::ProposeOwner {
                 owner: to.to_string(),
             }),
             "propose an owner",
@@ -488,21 +487,13 @@ fn owner_messages(to: &Addr) -> Vec<(Contract, Raw, &'static str)> {
     ]
 }
 
-/// Type-erased JSON of a message (the owner messages of four contracts in one list).
-mod erased {
-    pub trait Json {
-        fn json(&self) -> Vec<u8>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> Vec<u8> {
-            serde_json::to_vec(self).expect("message serialises")
-        }
-    }
-}
-
 /// A raw JSON message, so that the owner messages of all four contracts go through one helper.
 #[derive(Debug)]
 struct Raw(Vec<u8>);
+
+fn raw(msg: &impl Serialize) -> Raw {
+    Raw(serde_json::to_vec(msg).expect("message serialises"))
+}
 
 impl Serialize for Raw {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
