@@ -11,7 +11,8 @@
 //!    add up exactly, the market's and the auction's lots agree, and no coin is created or lost
 //!    anywhere on the chain.
 //! 2. Debt ≤ borrowing power (recomputed from Default prices with conservative valuation) after
-//!    every successful borrow, withdraw and collateral toggle.
+//!    every successful borrow, withdraw and collateral toggle that took collateral away or added
+//!    debt (withdrawing a supply that backs nothing is allowed under water).
 //! 3. Only accounts with health factor < 1 are liquidated (the `health_factor` attribute and the
 //!    `Position` just before agree), and the in-auction caps are never exceeded.
 //! 4. Every loss is accounted for: recorded shortfalls = cover paid + deficit pending + ADL
@@ -1007,7 +1008,9 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
         let p = price(&c.denom)?;
         debt += value_of(c.amount, p.price + p.conf).unwrap();
     }
-    if debt > power {
+    // a supply that backs nothing may leave an account already under water: it changes
+    // nothing its health depends on
+    if debt > power && weakened(before, &common::raw_account(&w.p, who), who) {
         return Err(format!(
             "{who}: debt {debt} above borrowing power {power} after a successful action"
         ));
