@@ -939,6 +939,22 @@ fn fail(w: &World, action: &Action, message: String) -> TestCaseError {
     TestCaseError::fail(format!("step {} ({action:?}): {message}", w.step))
 }
 
+/// index_after / index_before of a socialisation of `denom` in `response`, if it has one.
+fn socialised_share(response: Option<&AppResponse>, denom: &str) -> Option<Decimal> {
+    let event = response?.events.iter().find(|e| {
+        e.ty.ends_with("ballast_adl_socialize")
+            && e.attributes
+                .iter()
+                .any(|a| a.key == "denom" && a.value == denom)
+    })?;
+    let index = |key: &str| -> Option<Decimal256> {
+        let value = &event.attributes.iter().find(|a| a.key == key)?.value;
+        Decimal256::from_str(value).ok()
+    };
+    let (before, after) = (index("index_before")?, index("index_after")?);
+    Decimal::try_from(after.checked_div(before).ok()?).ok()
+}
+
 /// Whether `after` has debt and, against the account as it was in `before`, more scaled debt
 /// of some denom or less of some collateral (a smaller scaled supply or a disabled flag).
 fn weakened(before: &Raw, after: &ballast_market::state::Account, who: &Addr) -> bool {
@@ -1090,11 +1106,18 @@ fn check_step(
             // An account already below adl_min_hf is written down only where the in-kind
             // collateral it receives weighs at least what it loses; rounding (in the protocol's
             // favour) may still cost it a few units of value, at most 3.
+            let rounding = Decimal::from_ratio(3u128, position.total_debt_value.u128().max(1));
             let floor = match out.health_before.get(&account) {
-                Some(before) if *before < w.adl_min_hf => before.saturating_sub(
-                    Decimal::from_ratio(3u128, position.total_debt_value.u128().max(1)),
-                ),
+                Some(before) if *before < w.adl_min_hf => before.saturating_sub(rounding),
                 _ => w.adl_min_hf,
+            };
+            // The same step may then socialise the rest over all of the denom's suppliers by
+            // lowering its liquidity index: a loss every supplier bears, written-down ones too.
+            // Their supply keeps index_after / index_before of its value, so their health factor
+            // keeps at least that share of the floor.
+            let floor = match socialised_share(out.response.as_ref(), &denom) {
+                Some(kept) => (floor * kept).saturating_sub(rounding),
+                None => floor,
             };
             if hf < floor {
                 return Err(fail(
@@ -1273,7 +1296,10 @@ fn config() -> ProptestConfig {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
             "proptest-regressions/invariants.txt",
         ))),
-        max_shrink_iters: 4_096,
+        max_shrink_iters: std::env::var("PROPTEST_MAX_SHRINK_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4_096),
         ..ProptestConfig::default()
     }
 }

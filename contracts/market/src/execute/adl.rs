@@ -313,6 +313,12 @@ fn deleverage(
         let mut in_kind_weighted = Decimal256::zero();
         let mut in_kind_unit_weights = vec![];
         for coin in &deficit.collateral_in_kind {
+            // The credit joins the account's position in that denom: it backs the account only
+            // if that position is collateral (a new position is). A supply the account took out
+            // of collateral weighs nothing, or ADL could swap its collateral for it.
+            if account.supply(&coin.denom).is_some_and(|p| !p.collateral) {
+                continue;
+            }
             let amount = amount_u128(coin).unwrap_or(Uint128::MAX);
             let threshold = dec256(ledger.get(&coin.denom)?.liquidation_threshold(ledger.now));
             let price = prices.price(&coin.denom)?;
