@@ -1001,6 +1001,8 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
     if position.debt.is_empty() {
         return Ok(());
     }
+    // A Default price refused now (a toggle that changed nothing needs none) allows only an
+    // action that did not weaken the account.
     let price = |denom: &str| -> Result<PriceResponse, String> {
         w.p.query(
             &w.p.oracle,
@@ -1011,6 +1013,23 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())
     };
+    let denoms = position
+        .supply
+        .iter()
+        .filter(|s| s.collateral)
+        .map(|s| &s.denom)
+        .chain(position.debt.iter().map(|c| &c.denom));
+    for denom in denoms {
+        if let Err(e) = price(denom) {
+            return if weakened(before, &common::raw_account(&w.p, who), who) {
+                Err(format!(
+                    "{e} after an action that weakened an account with debt"
+                ))
+            } else {
+                Ok(())
+            };
+        }
+    }
     // the builder's Pyth source has conf_multiplier 1; fixed prices have no interval
     let mut power = Decimal256::zero();
     for s in position.supply.iter().filter(|s| s.collateral) {
