@@ -3,14 +3,12 @@
 //! can absorb, socialisation when none can, and bounded work per step.
 
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::market_query;
+use ballast_tests::{market_query, USD};
 use ballast_types::backstop;
 use ballast_types::market::{self, AdlQueueResponse, DeficitResponse};
 use cosmwasm_std::{coin, Addr, Decimal, Decimal256, Uint128};
 use cw_multi_test::AppResponse;
 use std::str::FromStr;
-
-const USD: u128 = 1_000_000;
 
 /// Supplies `supply` USD as collateral and borrows OSMO worth `borrow` USD (OSMO at $0.50).
 fn lever(p: &mut Protocol, who: &Addr, supply: u128, borrow: u128) {

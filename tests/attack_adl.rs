@@ -15,21 +15,15 @@ mod common;
 
 use ballast_market::ContractError as MarketError;
 use ballast_testing::{AssetSetup, PriceSetup, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{holders, market_query, Watch};
+use ballast_tests::{d, holders, market_query, Watch, USD};
 use ballast_types::backstop;
 use ballast_types::market::{self, AdlQueueResponse, DeficitResponse, ExecuteMsg};
 use cosmwasm_std::{coin, Addr, Decimal256, Uint128};
-use std::str::FromStr;
 
-const USD: u128 = 1_000_000;
 /// A fourth asset ($1, fixed), the collateral of the account that goes bankrupt, so that its
 /// crash moves no one else's score.
 const ION: &str = "uion";
 const USERS: [&str; 7] = ["bob", "carol", "dave", "frank", "keeper", "mallory", "lp"];
-
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
 
 /// bob supplies 100,000 USD without debt; dave supplies 10,000 USD and borrows 2,000 USD of
 /// OSMO (leverage 0.25, bucket 0); frank supplies 20,000 USD and borrows 10,000 USD of ATOM

@@ -15,19 +15,12 @@
 use ballast_backstop::ContractError as BackstopError;
 use ballast_market::ContractError as MarketError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, QUOTE};
-use ballast_tests::{assert_books_balance, holders, market_query, Watch};
+use ballast_tests::{assert_books_balance, d, holders, market_query, Watch, ATOM_UNIT, USD};
 use ballast_types::backstop::{self, StakerResponse};
 use ballast_types::market::{self, DeficitResponse, ExecuteMsg};
-use cosmwasm_std::{coin, Addr, Decimal256, Uint128};
-use std::str::FromStr;
+use cosmwasm_std::{coin, Addr, Uint128};
 
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 const USERS: [&str; 7] = ["alice", "bob", "carol", "dave", "erin", "keeper", "mallory"];
-
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
 
 fn build() -> Protocol {
     let mut p = ProtocolBuilder::new()
@@ -53,18 +46,8 @@ fn bankrupt() -> Protocol {
         p.user("dave"),
         p.user("keeper"),
     );
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(2_000 * USD, QUOTE)],
-    )
-    .unwrap();
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(500 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(2_000 * USD, QUOTE)).unwrap();
+    p.stake(&dave, coin(500 * USD, QUOTE)).unwrap();
     p.execute_backstop(
         &dave,
         &backstop::ExecuteMsg::Unstake {
@@ -358,12 +341,7 @@ fn buying_all_but_one_unit_of_an_under_water_lot_leaves_it_for_anyone_to_close()
     // Anyone closes it for the price of that unit, and the close recognises the shortfall.
     let mut p = build();
     let (keeper, mallory, bob) = (p.user("keeper"), p.user("mallory"), p.user("bob"));
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
     let alice = alice_at(&mut p, "6");
     let r = p.liquidate(&keeper, &alice).unwrap();
     assert_eq!(attribute(&r, "mode").as_deref(), Some("underwater"));
@@ -419,12 +397,7 @@ fn a_tiny_debt_beside_dust_collateral_is_recognised_at_once() {
     // collateral falls. The dust rule recognises it at once, with no lot and no keeper pay.
     let mut p = build();
     let (carol, keeper, bob) = (p.user("carol"), p.user("keeper"), p.user("bob"));
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10 * USD, QUOTE)).unwrap();
     p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
     p.repay(&carol, coin(6_000 * USD - 1, QUOTE)).unwrap();
@@ -453,12 +426,7 @@ fn an_open_lot_delays_the_dust_rule_only_until_it_closes() {
     // close recognises the whole shortfall.
     let mut p = build();
     let (keeper, bob, mallory) = (p.user("keeper"), p.user("bob"), p.user("mallory"));
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(20_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(20_000 * USD, QUOTE)).unwrap();
     let alice = alice_at(&mut p, "8");
     p.liquidate(&keeper, &alice).unwrap();
     // ATOM collapses: her remaining 734 ATOM are dust, the lot is far above the market

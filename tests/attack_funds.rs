@@ -9,31 +9,23 @@
 //! panicked every `Unstake`, or every loss cover, on `now + period` (now refused as parameters).
 
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{assert_books_balance, holders, Watch};
+use ballast_tests::{alice_in_auction, assert_books_balance, holders, Watch, ATOM_UNIT, USD};
 use ballast_types::auction;
 use ballast_types::backstop::{self, BackstopParams, StakerResponse, MAX_PERIOD};
 use ballast_types::market;
 use ballast_types::oracle;
 use cosmwasm_std::{coin, Addr, Coin, Decimal256, Uint128, Uint256};
-use std::str::FromStr;
 
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 const USERS: [&str; 6] = ["alice", "bob", "carol", "dave", "keeper", "mallory"];
-/// Lot 1 of `world()`: alice's partial liquidation at ATOM $8 (as in auction_flow.rs).
+/// Lot 1 of `alice_in_auction`: alice's partial liquidation at ATOM $8 (as in auction_flow.rs).
 const LOT_TAB: u128 = 2_125_000_001;
 
 type AuctionError = ballast_auction::ContractError;
 type BackstopError = ballast_backstop::ContractError;
 type MarketError = ballast_market::ContractError;
 
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
-
-/// bob supplies 100,000 USD and funds the insurance fund; dave stakes 1,000 USD; alice borrows
-/// 6,500 USD against 1,000 ATOM and, after ATOM fell to $8, is in auction (lot 1). The whale
-/// holds `u128::MAX` of every denom, or more than 128 bits when `beyond` is set.
+/// `alice_in_auction` (lot 1 in auction) with a whale that holds `u128::MAX` of every denom, or
+/// more than 128 bits when `beyond` is set.
 fn world(beyond: bool) -> Protocol {
     let whale: Vec<Coin> = [QUOTE, ATOM, OSMO]
         .iter()
@@ -45,33 +37,15 @@ fn world(beyond: bool) -> Protocol {
             }
         })
         .collect();
-    let mut p = ProtocolBuilder::new()
-        .user("whale", whale)
-        .user(
-            "mallory",
-            vec![coin(1_000_000 * USD, QUOTE), coin(1_000 * ATOM_UNIT, ATOM)],
-        )
-        .user("owner", vec![coin(1_000 * USD, QUOTE)])
-        .build();
-    let [alice, bob, _, dave, keeper, _] = USERS.map(|u| p.user(u));
-    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
+    alice_in_auction(
+        ProtocolBuilder::new()
+            .user("whale", whale)
+            .user(
+                "mallory",
+                vec![coin(1_000_000 * USD, QUOTE), coin(1_000 * ATOM_UNIT, ATOM)],
+            )
+            .user("owner", vec![coin(1_000 * USD, QUOTE)]),
     )
-    .unwrap();
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(1_000 * USD, QUOTE)],
-    )
-    .unwrap();
-    p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
-    p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
-    p.set_price(ATOM, d("8"));
-    p.liquidate(&keeper, &alice).unwrap();
-    p
 }
 
 /// Everyone but the whale (whose balance may not fit the snapshot's u128).
@@ -101,8 +75,7 @@ fn a_stake_too_large_for_the_pool_is_an_overflow_error_not_a_panic() {
     );
     assert_eq!(bank(&p, &whale, QUOTE), whale_usd);
     // a stake that fits is taken as before
-    p.execute_backstop(&whale, &backstop::ExecuteMsg::Stake {}, &[coin(USD, QUOTE)])
-        .unwrap();
+    p.stake(&whale, coin(USD, QUOTE)).unwrap();
     let staker: StakerResponse = p
         .query(
             &p.backstop,

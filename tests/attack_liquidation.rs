@@ -14,26 +14,18 @@
 
 use ballast_market::ContractError as MarketError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, QUOTE};
-use ballast_tests::{holders, Watch};
+use ballast_tests::{d, holders, Watch, ATOM_UNIT, USD};
 use ballast_types::auction::{self, InAuctionResponse, LotStatus};
-use ballast_types::backstop;
 use ballast_types::market::{self, LiquidatableResponse};
-use cosmwasm_std::{coin, Addr, Decimal256, Uint128};
+use cosmwasm_std::{coin, Addr, Uint128};
 use cw_multi_test::Executor;
 use std::str::FromStr;
-
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 
 /// alice's partial liquidation at ATOM $8 (the numbers of auction_flow.rs).
 const LOT_DEBT: u128 = 2_023_809_524;
 const LOT_TAB: u128 = 2_125_000_001;
 const LOT_PENALTY: u128 = 101_190_477;
 const KEEPER_PAY: u128 = 3_023_809;
-
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
 
 fn world(builder: ProtocolBuilder) -> Protocol {
     let mut p = builder
@@ -42,12 +34,7 @@ fn world(builder: ProtocolBuilder) -> Protocol {
         .build();
     let bob = p.user("bob");
     p.deposit(&bob, coin(1_000_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
     p
 }
 

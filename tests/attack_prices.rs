@@ -8,25 +8,17 @@
 
 use ballast_oracle::ContractError as OracleError;
 use ballast_testing::{Protocol, ProtocolBuilder, ATOM, ATOM_FEED, OSMO, QUOTE};
-use ballast_tests::{assert_books_balance, holders, Watch};
+use ballast_tests::{assert_books_balance, d, holders, Watch, ATOM_UNIT, USD};
 use ballast_types::auction::{self, LotStatus};
-use ballast_types::backstop;
 use ballast_types::market::{self, ExecuteMsg};
 use ballast_types::oracle::{self, PriceError};
 use ballast_types::pyth::PythPrice;
 use cosmwasm_std::{coin, Addr, Decimal, Decimal256, Uint128};
-use std::str::FromStr;
 
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 const USERS: [&str; 5] = ["alice", "bob", "carol", "keeper", "mallory"];
 
 type MarketError = ballast_market::ContractError;
 type AuctionError = ballast_auction::ContractError;
-
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
 
 /// bob supplies 100,000 USD and funds the insurance fund; alice borrows 6,000 USD against
 /// 1,000 ATOM ($10, Pyth, health 1.33); mallory holds ATOM and USD to try her luck.
@@ -39,12 +31,7 @@ fn world() -> Protocol {
         .build();
     let (alice, bob) = (p.user("alice"), p.user("bob"));
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
     p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&alice, QUOTE, 6_000 * USD).unwrap();
     p

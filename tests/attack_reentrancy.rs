@@ -21,9 +21,8 @@
 mod common;
 
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, QUOTE};
-use ballast_tests::assert_books_balance;
+use ballast_tests::{assert_books_balance, d, ATOM_UNIT, USD};
 use ballast_types::auction::{self, LotResponse, LotStatus};
-use ballast_types::backstop;
 use ballast_types::market::{self, DeficitResponse, PositionResponse};
 use cosmwasm_std::{
     coin, to_json_binary, Addr, Binary, CosmosMsg, Decimal256, Deps, DepsMut, Empty, Env,
@@ -32,10 +31,6 @@ use cosmwasm_std::{
 };
 use cw_multi_test::{ContractWrapper, Executor};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::str::FromStr;
-
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // The attacker contract
@@ -237,10 +232,6 @@ fn run(
 // The world
 // ---------------------------------------------------------------------------------------------
 
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
-
 /// bob supplies 100,000 USD and funds the fund with `fund` USD; alice borrows 6,500 USD
 /// against 1,000 ATOM; ATOM falls to `price` and a keeper liquidates her (lot 1).
 fn crash(fund: u128, price: &str) -> Protocol {
@@ -249,12 +240,7 @@ fn crash(fund: u128, price: &str) -> Protocol {
         .build();
     let (alice, bob, keeper) = (p.user("alice"), p.user("bob"), p.user("keeper"));
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(fund * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(fund * USD, QUOTE)).unwrap();
     p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
     p.set_price(ATOM, d(price));
@@ -542,12 +528,7 @@ fn a_liquidation_and_its_auction_start_run_as_one_before_the_keepers_reply() {
     // it claims it: the fund pays by bank send, which runs none of the attacker's code (its
     // execute ran once per run, nothing more)
     let bob = p.user("bob");
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(100 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(100 * USD, QUOTE)).unwrap();
     assert_eq!(attacker_calls(&p, &attacker), 1);
     run(
         &mut p,

@@ -11,7 +11,7 @@
 //! ADL steps, trips the automatic breaker and starts sales.
 
 use ballast_testing::{Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{holders, Watch};
+use ballast_tests::{alice_in_auction, d, holders, Watch, ATOM_UNIT, USD};
 use ballast_types::auction::{self, AuctionParams};
 use ballast_types::backstop::{self, BackstopParams};
 use ballast_types::market::{self, AssetParams};
@@ -19,45 +19,19 @@ use ballast_types::oracle::{self, PriceSource};
 use cosmwasm_std::{coin, Addr, Coin, Decimal, Decimal256, Uint128};
 use cw_multi_test::Executor;
 use serde::Serialize;
-use std::str::FromStr;
 
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 const USERS: [&str; 7] = ["alice", "bob", "carol", "dave", "keeper", "mallory", "erin"];
 
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
-
-/// bob supplies 100,000 USD and funds the insurance fund; dave stakes; alice borrows 6,500 USD
-/// against 1,000 ATOM and, after ATOM fell to $8, is in auction (lot 1).
+/// `alice_in_auction` (lot 1 in auction), with mallory and erin to try their luck.
 fn world() -> Protocol {
-    let mut p = ProtocolBuilder::new()
-        .user(
-            "mallory",
-            vec![coin(1_000_000 * USD, QUOTE), coin(1_000 * ATOM_UNIT, ATOM)],
-        )
-        .user("erin", vec![coin(1_000 * USD, QUOTE)])
-        .build();
-    let [alice, bob, _, dave, keeper, _, _] = USERS.map(|u| p.user(u));
-    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
+    alice_in_auction(
+        ProtocolBuilder::new()
+            .user(
+                "mallory",
+                vec![coin(1_000_000 * USD, QUOTE), coin(1_000 * ATOM_UNIT, ATOM)],
+            )
+            .user("erin", vec![coin(1_000 * USD, QUOTE)]),
     )
-    .unwrap();
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(1_000 * USD, QUOTE)],
-    )
-    .unwrap();
-    p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
-    p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
-    p.set_price(ATOM, d("8"));
-    p.liquidate(&keeper, &alice).unwrap();
-    p
 }
 
 fn watch(p: &Protocol) -> Watch {
@@ -667,12 +641,7 @@ fn only_the_owner_sells_absorbed_collateral_while_its_oracle_circuit_is_open() {
     );
     let owner = p.owner.clone();
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(20_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(20_000 * USD, QUOTE)).unwrap();
     p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
     p.execute_oracle(
@@ -731,12 +700,7 @@ fn only_the_owner_sells_absorbed_collateral_while_the_market_is_stressed() {
         p.user("mallory"),
     );
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
     p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
     p.set_price(ATOM, d("0.0009"));

@@ -16,7 +16,7 @@
 use ballast_auction::ContractError as AuctionError;
 use ballast_market::ContractError as MarketError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE, USER_BALANCE};
-use ballast_tests::{assert_books_balance, assert_error, Snapshot};
+use ballast_tests::{assert_books_balance, assert_error, d, Snapshot, ATOM_UNIT, USD};
 use ballast_types::auction::{
     self, AuctionParams, InAuctionResponse, LotKind, LotStatus, LotsResponse,
 };
@@ -24,10 +24,6 @@ use ballast_types::backstop::{self, AbsorbedResponse};
 use ballast_types::market::{self, DeficitResponse, LiquidatableResponse};
 use ballast_types::math::{dec_mul, dec_pow, Rounding};
 use cosmwasm_std::{coin, Addr, Decimal256, Uint128};
-use std::str::FromStr;
-
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 
 const LOT_DEBT: u128 = 2_023_809_524;
 const LOT_TAB: u128 = 2_125_000_001;
@@ -35,10 +31,6 @@ const LOT_PENALTY: u128 = 101_190_477;
 const LOT_COLLATERAL: u128 = 265_625_001;
 const KEEPER_PAY: u128 = 3_023_809;
 const TAIL: u64 = 3 * 3600;
-
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
 
 fn u(n: u128) -> Uint128 {
     Uint128::new(n)
@@ -68,12 +60,7 @@ fn crash(builder: ProtocolBuilder, borrowers: &[&str]) -> (Protocol, Vec<Addr>) 
         .build();
     let bob = p.user("bob");
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(10_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
     let borrowers: Vec<Addr> = borrowers.iter().map(|b| p.user(b)).collect();
     for b in &borrowers {
         p.deposit(b, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();

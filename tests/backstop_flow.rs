@@ -8,14 +8,13 @@
 use ballast_backstop::ContractError as BackstopError;
 use ballast_market::ContractError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{assert_books_balance, assert_error, assert_error_starts, market_query};
+use ballast_tests::{
+    assert_books_balance, assert_error, assert_error_starts, market_query, ATOM_UNIT, USD,
+};
 use ballast_types::backstop::{self, FundResponse, StakerResponse};
 use ballast_types::market::{self, CircuitLevelResponse, DeficitResponse};
 use cosmwasm_std::{coin, Decimal256, Uint128};
 use std::str::FromStr;
-
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 
 /// bob supplies 100,000 USD; carol puts up 1,000 ATOM and borrows 6,000 USD; the fund holds
 /// `fund` USD and stakers `stake` USD.
@@ -31,20 +30,10 @@ fn bankrupt_carol(fund: u128, stake: u128) -> Protocol {
     p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
     if fund > 0 {
-        p.execute_backstop(
-            &dave,
-            &backstop::ExecuteMsg::Fund {},
-            &[coin(fund * USD, QUOTE)],
-        )
-        .unwrap();
+        p.fund(&dave, coin(fund * USD, QUOTE)).unwrap();
     }
     if stake > 0 {
-        p.execute_backstop(
-            &dave,
-            &backstop::ExecuteMsg::Stake {},
-            &[coin(stake * USD, QUOTE)],
-        )
-        .unwrap();
+        p.stake(&dave, coin(stake * USD, QUOTE)).unwrap();
     }
     // ATOM collapses: 1,000 ATOM are worth 0.90 USD, below the 1 USD dust value
     p.set_price(ATOM, Decimal256::from_str("0.0009").unwrap());
@@ -279,9 +268,7 @@ fn backstop_messages_refuse_the_wrong_callers_and_bad_input() {
         )
         .unwrap_err();
     assert_error(&err, BackstopError::InvalidLimit { limit: 0, max: 50 });
-    let err = p
-        .execute_backstop(&mallory, &backstop::ExecuteMsg::Stake {}, &[coin(5, ATOM)])
-        .unwrap_err();
+    let err = p.stake(&mallory, coin(5, ATOM)).unwrap_err();
     assert_error(
         &err,
         BackstopError::InvalidFunds {
@@ -322,12 +309,7 @@ fn backstop_messages_refuse_the_wrong_callers_and_bad_input() {
 fn stakers_exit_through_the_cooldown_when_nothing_is_pending() {
     let mut p = ProtocolBuilder::new().build();
     let dave = p.user("dave");
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(1_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.stake(&dave, coin(1_000 * USD, QUOTE)).unwrap();
     p.execute_backstop(
         &dave,
         &backstop::ExecuteMsg::Unstake {
@@ -386,12 +368,7 @@ fn collateral_the_fund_gives_away_in_kind_leaves_its_absorbed_record_so_stakers_
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
     p.deposit(&frank, coin(100_000 * USD, OSMO)).unwrap();
     p.borrow(&frank, QUOTE, 20_000 * USD).unwrap();
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(6_000 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&dave, coin(6_000 * USD, QUOTE)).unwrap();
     // event 1: carol's 6,000 USD shortfall, paid in full; the fund keeps her 1,000 ATOM
     p.set_price(ATOM, Decimal256::from_str("0.0009").unwrap());
     p.liquidate(&keeper, &carol).unwrap();
@@ -427,12 +404,7 @@ fn collateral_the_fund_gives_away_in_kind_leaves_its_absorbed_record_so_stakers_
     )
     .unwrap();
     assert_eq!(deficit(&p, QUOTE).amount, Uint128::zero());
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(100 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.stake(&dave, coin(100 * USD, QUOTE)).unwrap();
     p.execute_backstop(
         &dave,
         &backstop::ExecuteMsg::Unstake {

@@ -32,6 +32,7 @@
 
 mod common;
 
+use ballast_tests::{ATOM_UNIT, USD};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 
@@ -53,8 +54,6 @@ use proptest::test_runner::{FileFailurePersistence, TestCaseError};
 
 /// Cases in the default (CI) run; `PROPTEST_CASES` overrides.
 const DEFAULT_CASES: u32 = 160;
-const USD: u128 = 1_000_000;
-const ATOM_UNIT: u128 = 1_000_000;
 /// A denom no contract lists.
 const UNLISTED: &str = "ufoo";
 /// Every denom a fuzzed call may send.
@@ -108,27 +107,12 @@ fn build(shape: &Shape) -> Protocol {
         p.deposit(who, coin(100 * ATOM_UNIT, ATOM)).unwrap();
         p.deposit(who, coin(10_000 * USD, OSMO)).unwrap();
         p.borrow(who, OSMO, 1_000 * USD).unwrap();
-        p.execute_backstop(
-            who,
-            &backstop::ExecuteMsg::Stake {},
-            &[coin(100 * USD, QUOTE)],
-        )
-        .unwrap();
+        p.stake(who, coin(100 * USD, QUOTE)).unwrap();
     }
     p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
     p.deposit(&bob, coin(10_000_000 * USD, OSMO)).unwrap();
-    p.execute_backstop(
-        &bob,
-        &backstop::ExecuteMsg::Fund {},
-        &[coin(2_000 * USD, QUOTE)],
-    )
-    .unwrap();
-    p.execute_backstop(
-        &dave,
-        &backstop::ExecuteMsg::Stake {},
-        &[coin(500 * USD, QUOTE)],
-    )
-    .unwrap();
+    p.fund(&bob, coin(2_000 * USD, QUOTE)).unwrap();
+    p.stake(&dave, coin(500 * USD, QUOTE)).unwrap();
     // a levered supplier of uusd (ADL's first candidate) and two ATOM borrowers
     p.deposit(&dave, coin(10_000 * USD, QUOTE)).unwrap();
     p.borrow(&dave, OSMO, 8_000 * USD).unwrap();

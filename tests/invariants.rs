@@ -32,6 +32,7 @@
 
 mod common;
 
+use ballast_tests::d;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -275,10 +276,6 @@ struct World {
     adl_min_hf: Decimal,
 }
 
-fn d(s: &str) -> Decimal256 {
-    Decimal256::from_str(s).unwrap()
-}
-
 fn denom_of(i: u8) -> &'static str {
     DENOMS[i as usize % DENOMS.len()]
 }
@@ -366,11 +363,7 @@ impl World {
             let dave = world.p.user("dave");
             world
                 .p
-                .execute_backstop(
-                    &dave,
-                    &backstop::ExecuteMsg::Fund {},
-                    &[coin(case.fund, QUOTE)],
-                )
+                .fund(&dave, coin(case.fund, QUOTE))
                 .expect("genesis fund");
         }
         world
@@ -768,13 +761,7 @@ fn run(w: &mut World, action: &Action, raw: &Raw) -> Outcome {
         Action::Stake { user, value } => {
             let user = w.user(*user);
             let amount = (*value).min(w.balance(&user, QUOTE));
-            (amount > 0).then(|| {
-                w.p.execute_backstop(
-                    &user,
-                    &backstop::ExecuteMsg::Stake {},
-                    &[coin(amount, QUOTE)],
-                )
-            })
+            (amount > 0).then(|| w.p.stake(&user, coin(amount, QUOTE)))
         }
         Action::Unstake { user, permille } => {
             let user = w.user(*user);
@@ -835,13 +822,7 @@ fn run(w: &mut World, action: &Action, raw: &Raw) -> Outcome {
             let denom = denom_of(*denom);
             let dave = w.p.user("dave");
             let amount = w.amount_for(denom, *value).min(w.balance(&dave, denom));
-            (amount > 0).then(|| {
-                w.p.execute_backstop(
-                    &dave,
-                    &backstop::ExecuteMsg::Fund {},
-                    &[coin(amount, denom)],
-                )
-            })
+            (amount > 0).then(|| w.p.fund(&dave, coin(amount, denom)))
         }
         Action::ClaimReserves => {
             let keeper = w.keepers[1].clone();

@@ -1,10 +1,37 @@
 //! Helpers shared by the flow tests: typed errors out of cw-multi-test results, balance
 //! snapshots, and the reconciliation of a denom across the contracts' books and the bank.
 
-use ballast_testing::Protocol;
+use ballast_testing::{Protocol, ProtocolBuilder, ATOM, QUOTE};
 use ballast_types::market::{self, AssetResponse};
-use cosmwasm_std::{Addr, StdError, Uint128};
+use cosmwasm_std::{coin, Addr, Decimal256, StdError, Uint128};
 use cw_multi_test::Executor;
+use std::str::FromStr;
+
+/// One US dollar in the quote denom's smallest units (6 decimals).
+pub const USD: u128 = 1_000_000;
+/// One ATOM in its smallest units (6 decimals).
+pub const ATOM_UNIT: u128 = 1_000_000;
+
+/// A `Decimal256` from its text; tests write prices and indices as text.
+pub fn d(s: &str) -> Decimal256 {
+    Decimal256::from_str(s).unwrap()
+}
+
+/// The world several attack suites start from: bob supplies 100,000 USD and puts 10,000 USD in
+/// the insurance fund, dave stakes 1,000 USD, alice borrows 6,500 USD against 1,000 ATOM and,
+/// after ATOM fell to $8, is in auction (lot 1). `builder` adds the suite's own users.
+pub fn alice_in_auction(builder: ProtocolBuilder) -> Protocol {
+    let mut p = builder.build();
+    let [alice, bob, dave, keeper] = ["alice", "bob", "dave", "keeper"].map(|u| p.user(u));
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    p.fund(&bob, coin(10_000 * USD, QUOTE)).unwrap();
+    p.stake(&dave, coin(1_000 * USD, QUOTE)).unwrap();
+    p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
+    p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
+    p.set_price(ATOM, d("8"));
+    p.liquidate(&keeper, &alice).unwrap();
+    p
+}
 
 /// The innermost error message of a failed execution: the contract's own `ContractError`
 /// text (cw-multi-test 3 wraps it in context and keeps only its text).

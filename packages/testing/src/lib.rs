@@ -728,6 +728,16 @@ impl Protocol {
         self.execute_auction(keeper, &auction::ExecuteMsg::Reset { lot_id }, &[])
     }
 
+    /// Tops up the insurance fund (`backstop::Fund`).
+    pub fn fund(&mut self, user: &Addr, funds: Coin) -> StdResult<AppResponse> {
+        self.execute_backstop(user, &backstop::ExecuteMsg::Fund {}, &[funds])
+    }
+
+    /// Stakes into the backstop's first-loss pool (`backstop::Stake`).
+    pub fn stake(&mut self, user: &Addr, funds: Coin) -> StdResult<AppResponse> {
+        self.execute_backstop(user, &backstop::ExecuteMsg::Stake {}, &[funds])
+    }
+
     // --- queries -----------------------------------------------------------------------------
 
     pub fn query<T: DeserializeOwned>(
