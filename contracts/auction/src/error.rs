@@ -3,6 +3,7 @@
 use ballast_types::funds::FundsMismatch;
 use ballast_types::math::MathError;
 use ballast_types::oracle::PriceError;
+use ballast_types::version::MigrationRefused;
 use cosmwasm_std::{Decimal256, StdError, Uint128};
 use thiserror::Error;
 
@@ -92,6 +93,15 @@ impl From<FundsMismatch> for ContractError {
         ContractError::InvalidFunds {
             expected: m.expected,
             got: m.got,
+        }
+    }
+}
+
+impl From<MigrationRefused> for ContractError {
+    fn from(r: MigrationRefused) -> Self {
+        ContractError::InvalidMigration {
+            name: r.stored_name,
+            version: format!("{} ({})", r.stored_version, r.reason),
         }
     }
 }

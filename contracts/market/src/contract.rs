@@ -6,7 +6,7 @@ use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Resp
 
 use ballast_types::funds::no_funds;
 use ballast_types::market::{Config, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
-use ballast_types::version::check_migration;
+use ballast_types::version::migrate_version;
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{
@@ -161,18 +161,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> ContractResult<Response> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    check_migration(
-        &stored.contract,
-        &stored.version,
-        CONTRACT_NAME,
-        CONTRACT_VERSION,
-    )
-    .map_err(|reason| ContractError::InvalidMigration {
-        name: stored.contract.clone(),
-        version: format!("{} ({reason})", stored.version),
-    })?;
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    migrate_version::<ContractError>(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("version", CONTRACT_VERSION))

@@ -1,5 +1,6 @@
 use ballast_types::funds::FundsMismatch;
 use ballast_types::oracle::PriceError;
+use ballast_types::version::MigrationRefused;
 use cosmwasm_std::StdError;
 use thiserror::Error;
 
@@ -60,6 +61,17 @@ impl From<FundsMismatch> for ContractError {
         ContractError::InvalidFunds {
             expected: m.expected,
             got: m.got,
+        }
+    }
+}
+
+impl From<MigrationRefused> for ContractError {
+    fn from(r: MigrationRefused) -> Self {
+        ContractError::InvalidMigration {
+            name: r.stored_name,
+            version: r.stored_version,
+            expected_name: r.name,
+            expected_version: format!("{} or older", r.version),
         }
     }
 }

@@ -3,7 +3,7 @@
 use cosmwasm_std::{DepsMut, MessageInfo, Response};
 
 use ballast_types::oracle::{Config, InstantiateMsg};
-use ballast_types::version::check_migration;
+use ballast_types::version::migrate_version;
 
 use crate::error::{ContractError, ContractResult};
 use crate::execute::sources::validate_denom;
@@ -57,26 +57,9 @@ pub fn instantiate(
 /// Migrates from a stored `ballast-oracle` of this version or older; refuses another contract,
 /// a newer version (a downgrade), and a version it cannot read.
 pub fn migrate(deps: DepsMut) -> ContractResult<Response> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    let refuse = || ContractError::InvalidMigration {
-        name: stored.contract.clone(),
-        version: stored.version.clone(),
-        expected_name: CONTRACT_NAME.to_string(),
-        expected_version: format!("{CONTRACT_VERSION} or older"),
-    };
-    if stored.contract != CONTRACT_NAME {
-        return Err(refuse());
-    }
-    check_migration(
-        &stored.contract,
-        &stored.version,
-        CONTRACT_NAME,
-        CONTRACT_VERSION,
-    )
-    .map_err(|_| refuse())?;
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let from = migrate_version::<ContractError>(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
+        .add_attribute("from_version", from)
         .add_attribute("to_version", CONTRACT_VERSION))
 }

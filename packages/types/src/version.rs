@@ -91,6 +91,41 @@ pub fn check_migration(
     }
 }
 
+/// A migration `migrate_version` refused: what is stored, what this build is, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationRefused {
+    pub stored_name: String,
+    pub stored_version: String,
+    pub name: String,
+    pub version: String,
+    pub reason: String,
+}
+
+/// What every contract's `migrate` does first: reads the stored cw2 version, refuses another
+/// contract or a downgrade (`check_migration`), and records this build's version. Returns the
+/// version migrated from. Each contract turns a refusal into its own error.
+pub fn migrate_version<E>(
+    storage: &mut dyn cosmwasm_std::Storage,
+    name: &str,
+    version: &str,
+) -> Result<String, E>
+where
+    E: From<cosmwasm_std::StdError> + From<MigrationRefused>,
+{
+    let stored = cw2::get_contract_version(storage)?;
+    check_migration(&stored.contract, &stored.version, name, version).map_err(|reason| {
+        MigrationRefused {
+            stored_name: stored.contract.clone(),
+            stored_version: stored.version.clone(),
+            name: name.to_string(),
+            version: version.to_string(),
+            reason,
+        }
+    })?;
+    cw2::set_contract_version(storage, name, version)?;
+    Ok(stored.version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +176,62 @@ mod tests {
         assert!(check_migration("crates.io:x", "0.10.0", "crates.io:x", "0.9.0").is_err());
         assert!(check_migration("crates.io:y", "0.1.0", "crates.io:x", "0.9.0").is_err());
         assert!(check_migration("crates.io:x", "garbage", "crates.io:x", "0.9.0").is_err());
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum TestError {
+        Std(String),
+        Refused(MigrationRefused),
+    }
+
+    impl From<cosmwasm_std::StdError> for TestError {
+        fn from(e: cosmwasm_std::StdError) -> Self {
+            TestError::Std(e.to_string())
+        }
+    }
+
+    impl From<MigrationRefused> for TestError {
+        fn from(r: MigrationRefused) -> Self {
+            TestError::Refused(r)
+        }
+    }
+
+    #[test]
+    fn migrate_version_records_an_upgrade_and_refuses_a_downgrade_or_another_contract() {
+        let mut storage = cosmwasm_std::testing::MockStorage::new();
+        cw2::set_contract_version(&mut storage, "crates.io:a", "0.9.0").unwrap();
+        let from = migrate_version::<TestError>(&mut storage, "crates.io:a", "0.10.0").unwrap();
+        assert_eq!(from, "0.9.0");
+        assert_eq!(
+            cw2::get_contract_version(&storage).unwrap().version,
+            "0.10.0"
+        );
+
+        let refused = migrate_version::<TestError>(&mut storage, "crates.io:a", "0.9.1");
+        assert_eq!(
+            refused,
+            Err(TestError::Refused(MigrationRefused {
+                stored_name: "crates.io:a".into(),
+                stored_version: "0.10.0".into(),
+                name: "crates.io:a".into(),
+                version: "0.9.1".into(),
+                reason: "0.10.0 is newer than 0.9.1: no downgrades".into(),
+            }))
+        );
+        let other = migrate_version::<TestError>(&mut storage, "crates.io:b", "1.0.0");
+        assert!(
+            matches!(other, Err(TestError::Refused(r)) if r.reason == "stored contract is crates.io:a, not crates.io:b")
+        );
+        // refused migrations record nothing
+        assert_eq!(
+            cw2::get_contract_version(&storage).unwrap().version,
+            "0.10.0"
+        );
+
+        let mut empty = cosmwasm_std::testing::MockStorage::new();
+        assert!(matches!(
+            migrate_version::<TestError>(&mut empty, "crates.io:a", "1.0.0"),
+            Err(TestError::Std(_))
+        ));
     }
 }
