@@ -963,27 +963,28 @@ fn weakened(before: &Raw, after: &ballast_market::state::Account, who: &Addr) ->
 /// Debt ≤ borrowing power at Default prices with conservative valuation, recomputed here from
 /// `Position` amounts and the oracle's Default prices.
 fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
-    // With a price refused (zero, stale, too uncertain) `Position` cannot value the account.
-    // An action that succeeded then must not have needed that price: it may not have left the
-    // account with debt and less collateral or more debt than before.
+    let weakened_now = || weakened(before, &common::raw_account(&w.p, who), who);
+    // With a price refused (zero, stale, too uncertain) the account cannot be valued. An action
+    // that succeeded then must not have needed that price (a toggle that changed nothing, a
+    // supply that backs nothing, an account without debt): it may not have left the account
+    // with debt and less collateral or more debt than before.
+    let refused = |e: String| {
+        if weakened_now() {
+            Err(format!(
+                "{e} after an action that weakened an account with debt"
+            ))
+        } else {
+            Ok(())
+        }
+    };
     let position = match try_position(&w.p, who) {
         Ok(position) => position,
-        Err(e) if e.contains("price of") => {
-            return if weakened(before, &common::raw_account(&w.p, who), who) {
-                Err(format!(
-                    "{e} after an action that weakened an account with debt"
-                ))
-            } else {
-                Ok(())
-            }
-        }
+        Err(e) if e.contains("price of") => return refused(e),
         Err(e) => return Err(e),
     };
     if position.debt.is_empty() {
         return Ok(());
     }
-    // A Default price refused now (a toggle that changed nothing needs none) allows only an
-    // action that did not weaken the account.
     let price = |denom: &str| -> Result<PriceResponse, String> {
         w.p.query(
             &w.p.oracle,
@@ -994,39 +995,28 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())
     };
-    let denoms = position
-        .supply
-        .iter()
-        .filter(|s| s.collateral)
-        .map(|s| &s.denom)
-        .chain(position.debt.iter().map(|c| &c.denom));
-    for denom in denoms {
-        if let Err(e) = price(denom) {
-            return if weakened(before, &common::raw_account(&w.p, who), who) {
-                Err(format!(
-                    "{e} after an action that weakened an account with debt"
-                ))
-            } else {
-                Ok(())
-            };
-        }
-    }
     // the builder's Pyth source has conf_multiplier 1; fixed prices have no interval
     let mut power = Decimal256::zero();
     for s in position.supply.iter().filter(|s| s.collateral) {
-        let p = price(&s.denom)?;
+        let p = match price(&s.denom) {
+            Ok(p) => p,
+            Err(e) => return refused(e),
+        };
         let ltv = w.p.asset(&s.denom).params.max_ltv;
         let value = value_of(s.amount, p.price.saturating_sub(p.conf)).unwrap();
         power += dec_mul(value, dec256(ltv), Rounding::Down).unwrap();
     }
     let mut debt = Decimal256::zero();
     for c in &position.debt {
-        let p = price(&c.denom)?;
+        let p = match price(&c.denom) {
+            Ok(p) => p,
+            Err(e) => return refused(e),
+        };
         debt += value_of(c.amount, p.price + p.conf).unwrap();
     }
     // a supply that backs nothing may leave an account already under water: it changes
     // nothing its health depends on
-    if debt > power && weakened(before, &common::raw_account(&w.p, who), who) {
+    if debt > power && weakened_now() {
         return Err(format!(
             "{who}: debt {debt} above borrowing power {power} after a successful action"
         ));
