@@ -16,7 +16,7 @@ use super::{
     grow_totals, renamed, scaled_account, snapshot, user, written_since, Deployment, Op, Prices,
     Scaling, Scenario, ATOM, OSMO, QUOTE,
 };
-use crate::chain::Outcome;
+use crate::chain::{Chain, Outcome};
 use crate::price::Gas;
 
 const MARKET: &[&str] = &["ballast-oracle", "ballast-market"];
@@ -429,17 +429,7 @@ fn liquidation_ops(d: &Deployment) -> Result<Vec<Op>> {
         .query(&auction_addr, &auction::QueryMsg::Lot { lot_id })?;
     let bidder = user("keeper2");
     let (op, _) = d.op(format!("liquidation: Bid, whole lot ({tag})"), |c| {
-        c.execute(
-            &auction_addr,
-            &bidder,
-            &auction::ExecuteMsg::Bid {
-                lot_id,
-                max_collateral: Uint128::MAX,
-                max_price: Decimal256::from_ratio(1_000_000u128, 1u128),
-                recipient: None,
-            },
-            &[coin(200_000_000_000, QUOTE)],
-        )
+        bid_whole_lot(c, &auction_addr, &bidder, lot_id)
     })?;
     ops.push(op);
     ensure!(
@@ -575,6 +565,22 @@ fn run_to_deficit(d: &Deployment) -> Result<Op> {
     )?;
     ensure!(!deficit.amount.is_zero(), "the failed lot left no deficit");
     last.ok_or_else(|| anyhow!("no reset ran"))
+}
+
+/// A bid that takes the whole lot: any collateral at any price up to $1,000,000 per unit,
+/// with 200,000 USD of funds (more than any scenario's tab; the rest is refunded).
+fn bid_whole_lot(c: &Chain, auction_addr: &str, bidder: &str, lot_id: u64) -> Result<Outcome> {
+    c.execute(
+        auction_addr,
+        bidder,
+        &auction::ExecuteMsg::Bid {
+            lot_id,
+            max_collateral: Uint128::MAX,
+            max_price: Decimal256::from_ratio(1_000_000u128, 1u128),
+            recipient: None,
+        },
+        &[coin(200_000_000_000, QUOTE)],
+    )
 }
 
 /// The first lot id a `Liquidate` returned.
@@ -831,17 +837,7 @@ fn bid_with_lots(d: &Deployment, n: u64) -> Result<Gas> {
     )?;
     let lot_id = first_lot(&out)?;
     let (op, out) = d.op("bid", |c| {
-        c.execute(
-            &auction_addr,
-            &user("keeper2"),
-            &auction::ExecuteMsg::Bid {
-                lot_id,
-                max_collateral: Uint128::MAX,
-                max_price: Decimal256::from_ratio(1_000_000u128, 1u128),
-                recipient: None,
-            },
-            &[coin(200_000_000_000, QUOTE)],
-        )
+        bid_whole_lot(c, &auction_addr, &user("keeper2"), lot_id)
     })?;
     // the whole lot: it closes, and the market is repaid and closes its record
     let bid = action(&out, &auction_addr, "bid")?;
