@@ -94,18 +94,8 @@ fn a_stale_feed_stops_borrows_withdrawals_and_liquidations_until_a_fresh_price_i
     // Attack: act on an old price. mallory waits for ATOM's feed to go stale at a price that
     // suits her (a liquidation at yesterday's crash price, a borrow at yesterday's high).
     let mut p = world();
-    let owner = p.owner.clone();
-    p.execute_oracle(
-        &owner,
-        &oracle::ExecuteMsg::UpdateCircuitParams {
-            denom: ATOM.into(),
-            max_move: Decimal::percent(20),
-            move_window: 3600,
-            cooldown: 1800,
-        },
-        &[],
-    )
-    .unwrap();
+    p.set_circuit(ATOM, Decimal::percent(20), 3600, 1800)
+        .unwrap();
     p.refresh_pyth_on_advance = false;
     let at = p.now() as i64;
     // ATOM at $7 (alice's health 0.93), published now; then 61 s pass with no update
@@ -270,26 +260,10 @@ fn a_wild_spike_that_moved_its_ema_too_is_stopped_by_the_oracle_circuit() {
     // confidence is tight) to borrow the pool dry against a little ATOM. The circuit, observed
     // at $10, opens on the live breach; liquidations still run.
     let mut p = world();
-    let (mallory, keeper, owner) = (p.user("mallory"), p.user("keeper"), p.owner.clone());
-    p.execute_oracle(
-        &owner,
-        &oracle::ExecuteMsg::UpdateCircuitParams {
-            denom: ATOM.into(),
-            max_move: Decimal::percent(20),
-            move_window: 3600,
-            cooldown: 1800,
-        },
-        &[],
-    )
-    .unwrap();
-    p.execute_oracle(
-        &keeper,
-        &oracle::ExecuteMsg::Observe {
-            denoms: vec![ATOM.into()],
-        },
-        &[],
-    )
-    .unwrap();
+    let (mallory, keeper) = (p.user("mallory"), p.user("keeper"));
+    p.set_circuit(ATOM, Decimal::percent(20), 3600, 1800)
+        .unwrap();
+    p.observe(&keeper, &[ATOM]).unwrap();
     p.deposit(&mallory, coin(10 * ATOM_UNIT, ATOM)).unwrap();
     p.advance(60);
     p.set_price(ATOM, d("10000"));

@@ -644,25 +644,9 @@ fn only_the_owner_sells_absorbed_collateral_while_its_oracle_circuit_is_open() {
     p.fund(&bob, coin(20_000 * USD, QUOTE)).unwrap();
     p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&carol, QUOTE, 6_000 * USD).unwrap();
-    p.execute_oracle(
-        &owner,
-        &oracle::ExecuteMsg::UpdateCircuitParams {
-            denom: ATOM.into(),
-            max_move: Decimal::percent(20),
-            move_window: 3600,
-            cooldown: 3600,
-        },
-        &[],
-    )
-    .unwrap();
-    p.execute_oracle(
-        &keeper,
-        &oracle::ExecuteMsg::Observe {
-            denoms: vec![ATOM.into()],
-        },
-        &[],
-    )
-    .unwrap();
+    p.set_circuit(ATOM, Decimal::percent(20), 3600, 3600)
+        .unwrap();
+    p.observe(&keeper, &[ATOM]).unwrap();
     // ATOM collapses: carol's collateral is dust, the fund pays her 6,000 and keeps her ATOM
     p.set_price(ATOM, d("0.0009"));
     p.liquidate(&keeper, &carol).unwrap();

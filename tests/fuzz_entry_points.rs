@@ -119,26 +119,9 @@ fn build(shape: &Shape) -> Protocol {
     p.deposit(&alice, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     p.borrow(&alice, QUOTE, 6_500 * USD).unwrap();
     if shape.circuit {
-        let owner = p.owner.clone();
-        p.execute_oracle(
-            &owner,
-            &oracle::ExecuteMsg::UpdateCircuitParams {
-                denom: ATOM.into(),
-                max_move: Decimal::percent(30),
-                move_window: 3600,
-                cooldown: 1800,
-            },
-            &[],
-        )
-        .unwrap();
-        p.execute_oracle(
-            &keeper,
-            &oracle::ExecuteMsg::Observe {
-                denoms: vec![ATOM.into()],
-            },
-            &[],
-        )
-        .unwrap();
+        p.set_circuit(ATOM, Decimal::percent(30), 3600, 1800)
+            .unwrap();
+        p.observe(&keeper, &[ATOM]).unwrap();
     }
     if shape.deficit {
         p.deposit(&carol, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();

@@ -305,18 +305,8 @@ impl World {
         let users: Vec<Addr> = names.iter().map(|n| p.user(n)).collect();
         let keepers = vec![p.user("keeper"), p.user("keeper2")];
         if case.circuit {
-            let owner = p.owner.clone();
-            p.execute_oracle(
-                &owner,
-                &oracle::ExecuteMsg::UpdateCircuitParams {
-                    denom: ATOM.into(),
-                    max_move: Decimal::percent(30),
-                    move_window: 3600,
-                    cooldown: 3600,
-                },
-                &[],
-            )
-            .expect("circuit params");
+            p.set_circuit(ATOM, Decimal::percent(30), 3600, 3600)
+                .expect("circuit params");
         }
         let mut holders = users.clone();
         holders.extend(keepers.iter().cloned());
@@ -862,13 +852,7 @@ fn run(w: &mut World, action: &Action, raw: &Raw) -> Outcome {
         }
         Action::Observe => {
             let keeper = w.keepers[0].clone();
-            Some(w.p.execute_oracle(
-                &keeper,
-                &oracle::ExecuteMsg::Observe {
-                    denoms: vec![ATOM.into()],
-                },
-                &[],
-            ))
+            Some(w.p.observe(&keeper, &[ATOM]))
         }
         Action::CircuitLevel { level } => {
             let sender = if *level > 0 && w.step % 2 == 0 {

@@ -383,26 +383,10 @@ fn refused_pyth_prices_stop_borrows_but_liquidation_prices_survive_what_they_may
 #[test]
 fn the_oracle_circuit_stops_borrows_on_a_large_move_and_closes_after_its_cooldown() {
     let mut p = supplied_and_borrowed();
-    let (alice, owner, keeper) = (p.user("alice"), p.owner.clone(), p.user("keeper"));
-    p.execute_oracle(
-        &owner,
-        &oracle::ExecuteMsg::UpdateCircuitParams {
-            denom: ATOM.into(),
-            max_move: Decimal::percent(20),
-            move_window: 3600,
-            cooldown: 1800,
-        },
-        &[],
-    )
-    .unwrap();
-    p.execute_oracle(
-        &keeper,
-        &oracle::ExecuteMsg::Observe {
-            denoms: vec![ATOM.into()],
-        },
-        &[],
-    )
-    .unwrap();
+    let (alice, keeper) = (p.user("alice"), p.user("keeper"));
+    p.set_circuit(ATOM, Decimal::percent(20), 3600, 1800)
+        .unwrap();
+    p.observe(&keeper, &[ATOM]).unwrap();
     p.advance(60);
     // −25% within the window
     p.set_price(ATOM, dec("7.5"));
@@ -418,14 +402,7 @@ fn the_oracle_circuit_stops_borrows_on_a_large_move_and_closes_after_its_cooldow
     // liquidations and repays are never blocked by it; deposits neither
     p.repay(&alice, coin(1_000_000, QUOTE)).unwrap();
     p.deposit(&alice, coin(1_000_000, ATOM)).unwrap();
-    p.execute_oracle(
-        &keeper,
-        &oracle::ExecuteMsg::Observe {
-            denoms: vec![ATOM.into()],
-        },
-        &[],
-    )
-    .unwrap();
+    p.observe(&keeper, &[ATOM]).unwrap();
     // the $10 observation leaves the window after an hour; the opening cools down after 30 min
     p.advance(3600);
     p.borrow(&alice, QUOTE, 1_000_000u128).unwrap();

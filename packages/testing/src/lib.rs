@@ -728,6 +728,33 @@ impl Protocol {
         self.execute_auction(keeper, &auction::ExecuteMsg::Reset { lot_id }, &[])
     }
 
+    /// The owner sets `denom`'s oracle circuit (`oracle::UpdateCircuitParams`).
+    pub fn set_circuit(
+        &mut self,
+        denom: &str,
+        max_move: Decimal,
+        move_window: u64,
+        cooldown: u64,
+    ) -> StdResult<AppResponse> {
+        let owner = self.owner.clone();
+        self.execute_oracle(
+            &owner,
+            &oracle::ExecuteMsg::UpdateCircuitParams {
+                denom: denom.into(),
+                max_move,
+                move_window,
+                cooldown,
+            },
+            &[],
+        )
+    }
+
+    /// A keeper records the current prices of `denoms` in their circuits (`oracle::Observe`).
+    pub fn observe(&mut self, keeper: &Addr, denoms: &[&str]) -> StdResult<AppResponse> {
+        let denoms = denoms.iter().map(|d| d.to_string()).collect();
+        self.execute_oracle(keeper, &oracle::ExecuteMsg::Observe { denoms }, &[])
+    }
+
     /// Tops up the insurance fund (`backstop::Fund`).
     pub fn fund(&mut self, user: &Addr, funds: Coin) -> StdResult<AppResponse> {
         self.execute_backstop(user, &backstop::ExecuteMsg::Fund {}, &[funds])
