@@ -32,7 +32,7 @@
 
 mod common;
 
-use ballast_tests::{ATOM_UNIT, USD};
+use ballast_tests::{proptest_config, ATOM_UNIT, USD};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 
@@ -50,7 +50,7 @@ use cosmwasm_std::{
 use cw_multi_test::{ContractWrapper, Executor};
 use proptest::prelude::*;
 use proptest::strategy::Union;
-use proptest::test_runner::{FileFailurePersistence, TestCaseError};
+use proptest::test_runner::TestCaseError;
 
 /// Cases in the default (CI) run; `PROPTEST_CASES` overrides.
 const DEFAULT_CASES: u32 = 160;
@@ -1459,18 +1459,11 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
 }
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/fuzz_entry_points.txt",
-        ))),
-        max_shrink_iters: 2_000,
-        ..ProptestConfig::default()
-    }
+    proptest_config(
+        DEFAULT_CASES,
+        2_000,
+        "proptest-regressions/fuzz_entry_points.txt",
+    )
 }
 
 /// The addresses of a world (the same in every world: cw-multi-test derives them

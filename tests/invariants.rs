@@ -32,7 +32,7 @@
 
 mod common;
 
-use ballast_tests::d;
+use ballast_tests::{d, proptest_config};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,7 +49,7 @@ use common::{amt, check_queries, check_raw, read_raw, try_position, LossLedger, 
 use cosmwasm_std::{coin, Addr, Decimal, Decimal256, StdError, Uint128};
 use cw_multi_test::AppResponse;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, TestCaseError};
+use proptest::test_runner::TestCaseError;
 
 /// Cases in the default (CI) run; `PROPTEST_CASES` overrides.
 const DEFAULT_CASES: u32 = 12;
@@ -1269,21 +1269,7 @@ fn run_case(case: Case) -> Result<(), TestCaseError> {
 }
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/invariants.txt",
-        ))),
-        max_shrink_iters: std::env::var("PROPTEST_MAX_SHRINK_ITERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(4_096),
-        ..ProptestConfig::default()
-    }
+    proptest_config(DEFAULT_CASES, 4_096, "proptest-regressions/invariants.txt")
 }
 
 proptest! {

@@ -33,6 +33,30 @@ pub fn alice_in_auction(builder: ProtocolBuilder) -> Protocol {
     p
 }
 
+/// The configuration of the property suites: `default_cases` unless `PROPTEST_CASES` says
+/// otherwise, `default_shrink_iters` unless `PROPTEST_MAX_SHRINK_ITERS` does, and failing seeds
+/// kept in `regressions` (relative to `tests/`).
+pub fn proptest_config(
+    default_cases: u32,
+    default_shrink_iters: u32,
+    regressions: &'static str,
+) -> proptest::test_runner::Config {
+    let from_env = |name: &str, default: u32| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    proptest::test_runner::Config {
+        cases: from_env("PROPTEST_CASES", default_cases),
+        max_shrink_iters: from_env("PROPTEST_MAX_SHRINK_ITERS", default_shrink_iters),
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(regressions),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}
+
 /// The innermost error message of a failed execution: the contract's own `ContractError`
 /// text (cw-multi-test 3 wraps it in context and keeps only its text).
 pub fn error_message(err: &StdError) -> String {
