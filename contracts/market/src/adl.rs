@@ -213,7 +213,7 @@ pub fn rounding_margin(
     let in_kind = in_kind_unit_weights
         .iter()
         .fold(Decimal256::zero(), |sum, w| sum.saturating_add(*w));
-    let units = Decimal256::from_atomics(3u128, 0).unwrap_or(Decimal256::MAX);
+    let units = Decimal256::from_ratio(3u128, 1u128);
     denom_unit_weight
         .saturating_add(in_kind)
         .saturating_mul(units)
