@@ -178,23 +178,34 @@ pub fn next_candidate(
 /// The largest write-down of `denom` supply that keeps the account's health factor at or above
 /// `min_hf`, given that each unit written down removes `denom_weight` (its price × threshold, if
 /// it is collateral) and brings `in_kind_weight` of in-kind collateral (price × threshold per
-/// unit written down). `None` means no limit.
+/// unit written down), and that rounding may cost the account up to `margin` of weight (see
+/// `rounding_margin`). `None` means no limit.
 pub fn max_write_down(
     weighted_collateral: Decimal256,
+    margin: Decimal256,
     debt_value: Decimal256,
     min_hf: Decimal,
     denom_weight: Decimal256,
     in_kind_weight: Decimal256,
 ) -> MathResult<Option<Uint128>> {
-    if debt_value.is_zero() || in_kind_weight >= denom_weight {
+    if debt_value.is_zero() {
         return Ok(None);
     }
     let floor = dec_mul(dec256(min_hf), debt_value, Rounding::Up)?;
-    if weighted_collateral <= floor {
+    let spendable = weighted_collateral.saturating_sub(margin);
+    if in_kind_weight >= denom_weight {
+        // Each unit written down brings at least the weight it takes, so only rounding works
+        // against the account; that matters to an account at or within `margin` above the
+        // floor, which rounding alone could push below it. An account already below the
+        // floor gains from the write-down.
+        let rounding_could_cross = weighted_collateral >= floor && spendable <= floor;
+        return Ok(rounding_could_cross.then(Uint128::zero));
+    }
+    if spendable <= floor {
         return Ok(Some(Uint128::zero()));
     }
     let per_unit = denom_weight - in_kind_weight;
-    let room = dec_div(weighted_collateral - floor, per_unit, Rounding::Down)?;
+    let room = dec_div(spendable - floor, per_unit, Rounding::Down)?;
     Ok(Some(
         dec_to_uint(room, Rounding::Down).unwrap_or(Uint128::MAX),
     ))
@@ -270,6 +281,7 @@ mod tests {
         assert_eq!(
             max_write_down(
                 d("1100"),
+                Decimal256::zero(),
                 d("1000"),
                 Decimal::percent(105),
                 d("0.8"),
@@ -282,6 +294,7 @@ mod tests {
         assert_eq!(
             max_write_down(
                 d("1100"),
+                Decimal256::zero(),
                 d("1000"),
                 Decimal::percent(105),
                 d("0.8"),
@@ -294,6 +307,7 @@ mod tests {
         assert_eq!(
             max_write_down(
                 d("1100"),
+                Decimal256::zero(),
                 d("1000"),
                 Decimal::percent(105),
                 d("0.8"),
@@ -306,6 +320,7 @@ mod tests {
         assert_eq!(
             max_write_down(
                 d("1050"),
+                Decimal256::zero(),
                 d("1000"),
                 Decimal::percent(105),
                 d("0.8"),
@@ -319,11 +334,43 @@ mod tests {
             max_write_down(
                 d("10"),
                 Decimal256::zero(),
+                Decimal256::zero(),
                 Decimal::percent(105),
                 d("0.8"),
                 Decimal256::zero()
             )
             .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn the_rounding_margin_is_held_back_from_the_room() {
+        let min_hf = Decimal::percent(105);
+        // (1,100 - 2.4 - 1,050) / 0.8 = 59.5 → 59
+        assert_eq!(
+            max_write_down(d("1100"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0")).unwrap(),
+            Some(Uint128::new(59))
+        );
+        // in-kind worth as much as what is written down, but only 1 of room above the floor
+        // and 2.4 of rounding: the rounding alone could cross the floor, so nothing
+        assert_eq!(
+            max_write_down(d("1051"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.8")).unwrap(),
+            Some(Uint128::zero())
+        );
+        // exactly at the floor: nothing either
+        assert_eq!(
+            max_write_down(d("1050"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.9")).unwrap(),
+            Some(Uint128::zero())
+        );
+        // room beyond the margin: no limit
+        assert_eq!(
+            max_write_down(d("1053"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.8")).unwrap(),
+            None
+        );
+        // already below the floor: a write-down that brings more than it takes helps it
+        assert_eq!(
+            max_write_down(d("1000"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.9")).unwrap(),
             None
         );
     }

@@ -339,7 +339,8 @@ fn deleverage(
         )?;
         let margin = adl::rounding_margin(denom_weight, &in_kind_unit_weights);
         if let Some(cap) = max_write_down(
-            after_netting.weighted_collateral.saturating_sub(margin),
+            after_netting.weighted_collateral,
+            margin,
             after_netting.debt_value,
             params.min_hf,
             denom_weight,
