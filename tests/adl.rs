@@ -2,8 +2,9 @@
 //! below `adl_min_hf`, deficit exactly zero, suppliers without debt untouched while levered ones
 //! can absorb, socialisation when none can, and bounded work per step.
 
+use ballast_market::ContractError as MarketError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{market_query, USD};
+use ballast_tests::{assert_error, market_query, USD};
 use ballast_types::backstop;
 use ballast_types::market::{self, AdlQueueResponse, DeficitResponse};
 use cosmwasm_std::{coin, Addr, Decimal, Decimal256, Uint128};
@@ -267,6 +268,49 @@ fn with_no_levered_supplier_left_the_loss_is_socialised_and_the_in_kind_collater
     assert_eq!(p.supplied(&bob, ATOM), Uint128::new(1_000_000_000));
     p.withdraw(&bob, ATOM, None).unwrap();
     assert_eq!(p.supplied(&bob, ATOM), Uint128::zero());
+}
+
+#[test]
+fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidates() {
+    let mut p = base();
+    let (frank, keeper) = (p.user("frank"), p.user("keeper"));
+    // frank: 10,000 USD against 7,000 USD of OSMO (HF 1.14); OSMO +10% takes him to 1.039,
+    // below adl_min_hf: ADL cannot write him down, so the loss is socialised over him and bob.
+    lever(&mut p, &frank, 10_000, 7_000);
+    p.set_price(OSMO, Decimal256::from_str("0.55").unwrap());
+    bankrupt(&mut p, 1_000, 6_000);
+    let response = adl_step(&mut p, 10);
+    assert!(response
+        .events
+        .iter()
+        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    assert_eq!(deficit(&p).amount, Uint128::zero());
+    // His USD lost 6,000 × 10/110 and he is owed 1,000 × 10/110 ATOM in kind; ATOM recovers
+    // to $10, so what he is owed is worth $909 (HF 1.077 with it, 0.982 without).
+    p.set_price(ATOM, Decimal256::from_str("10").unwrap());
+    assert_eq!(p.supplied(&frank, ATOM), Uint128::new(90_909_090));
+    let position = p.position(&frank);
+    assert!(!position.liquidatable);
+    let health = position.health_factor.unwrap();
+    assert!(health > Decimal::from_str("1.07").unwrap(), "{health}");
+    let err = p.liquidate(&keeper, &frank).unwrap_err();
+    assert_error(
+        &err,
+        MarketError::NotLiquidatable {
+            account: frank.to_string(),
+            health_factor: health.to_string(),
+        },
+    );
+    // ATOM falls to $1: now he is liquidatable with his claim counted, and the keeper's
+    // Liquidate judges him at the health factor that Position shows.
+    p.set_price(ATOM, Decimal256::one());
+    let health = p.position(&frank).health_factor.unwrap();
+    assert!(health < Decimal::one(), "{health}");
+    let response = p.liquidate(&keeper, &frank).unwrap();
+    assert_eq!(
+        attribute(&response, "health_factor").unwrap(),
+        health.to_string()
+    );
 }
 
 #[test]

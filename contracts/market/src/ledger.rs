@@ -414,6 +414,19 @@ pub fn remove_debt(
     Ok(removed)
 }
 
+/// Credits every social claim the account holds (see `settle_social_claims`), so that what it
+/// is owed counts in its health before an action judges it.
+pub fn settle_all_social_claims(
+    ledger: &mut Ledger,
+    storage: &dyn Storage,
+    account: &mut Account,
+) -> ContractResult<()> {
+    for denom in account_denoms(account) {
+        settle_social_claims(ledger, storage, account, &denom)?;
+    }
+    Ok(())
+}
+
 /// Credits the account's share of collateral owed in kind to `denom`'s suppliers after a
 /// socialised loss, as collateral supply. Runs before any change to its `denom` supply, so the
 /// share is always measured on the balance it held when the loss was socialised.

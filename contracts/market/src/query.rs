@@ -15,7 +15,7 @@ use ballast_types::page_limit;
 use crate::error::ContractResult;
 use crate::execute::effective_level;
 use crate::health::{capacity, valuation};
-use crate::ledger::{account_denoms, debt_amount, settle_social_claims, supply_amount, Ledger};
+use crate::ledger::{account_denoms, debt_amount, settle_all_social_claims, supply_amount, Ledger};
 use crate::prices::Prices;
 use crate::state::{
     Account, ACCOUNTS, ADL_BUCKET_SUPPLY, ADL_INDEX, ASSETS, BORROWERS, CIRCUIT, CONFIG, DEFICITS,
@@ -75,9 +75,7 @@ pub fn assets(
 fn current_account(deps: Deps, ledger: &mut Ledger, account: &Account) -> ContractResult<Account> {
     let mut account = account.clone();
     ledger.load_account_assets(deps.storage, &account)?;
-    for denom in account_denoms(&account) {
-        settle_social_claims(ledger, deps.storage, &mut account, &denom)?;
-    }
+    settle_all_social_claims(ledger, deps.storage, &mut account)?;
     ledger.load_account_assets(deps.storage, &account)?;
     Ok(account)
 }

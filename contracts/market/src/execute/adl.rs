@@ -18,8 +18,8 @@ use crate::execute::cover::save_deficit;
 use crate::execute::{adl_params, load_account, store_account, unauthorized};
 use crate::health::valuation;
 use crate::ledger::{
-    account_denoms, add_supply, debt_amount, remove_debt, settle_social_claims, supply_amount,
-    write_down_supply, Ledger,
+    account_denoms, add_supply, debt_amount, remove_debt, settle_all_social_claims,
+    settle_social_claims, supply_amount, write_down_supply, Ledger,
 };
 use crate::prices::Prices;
 use crate::state::{AdlCursor, ADL_CURSORS, CONFIG, DEFICITS};
@@ -42,9 +42,7 @@ pub fn poke(
     let mut account = before.clone();
     let mut ledger = Ledger::new(now);
     ledger.load_account_assets(deps.storage, &account)?;
-    for denom in account_denoms(&account) {
-        settle_social_claims(&mut ledger, deps.storage, &mut account, &denom)?;
-    }
+    settle_all_social_claims(&mut ledger, deps.storage, &mut account)?;
     let params = adl_params(&deps.querier, &config)?;
     let scores = if account.has_debt() && params.is_some() {
         let prices = Prices::load(
