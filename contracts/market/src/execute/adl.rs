@@ -18,8 +18,8 @@ use crate::execute::cover::save_deficit;
 use crate::execute::{adl_params, load_account, store_account, unauthorized};
 use crate::health::valuation;
 use crate::ledger::{
-    account_denoms, add_supply, debt_amount, remove_debt, settle_all_social_claims,
-    settle_social_claims, supply_amount, write_down_supply, Ledger,
+    account_denoms, add_supply, debt_amount, remove_debt, settle_all_social_claims, supply_amount,
+    write_down_supply, Ledger,
 };
 use crate::prices::Prices;
 use crate::state::{AdlCursor, ADL_CURSORS, CONFIG, DEFICITS};
@@ -245,7 +245,9 @@ fn deleverage(
     for d in &in_kind_denoms {
         ledger.load(storage, d)?;
     }
-    settle_social_claims(ledger, storage, &mut account, denom)?;
+    // Every claim, not only the one on `denom`: what it is owed counts in its cap, and crediting
+    // in-kind coins below must not settle a claim in a denom whose price is not loaded.
+    settle_all_social_claims(ledger, storage, &mut account)?;
     let mut needed = account_denoms(&account);
     needed.extend(in_kind_denoms.iter().cloned());
     prices.ensure(querier, &config.oracle, &needed, ledger.now)?;

@@ -16,7 +16,9 @@ use crate::adl;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{load_account, store_account, unauthorized};
 use crate::health::valuation;
-use crate::ledger::{checked_add, checked_sub, remove_debt, remove_supply, Ledger};
+use crate::ledger::{
+    checked_add, checked_sub, remove_debt, remove_supply, settle_all_social_claims, Ledger,
+};
 use crate::prices::Prices;
 use crate::state::{Account, DEFICITS, LOTS, PENDING_DEFICITS};
 
@@ -160,6 +162,8 @@ pub fn settle_if_last_lot(
         return Ok((vec![], vec![]));
     }
     ledger.load_account_assets(deps.storage, account)?;
+    // What it is owed in kind is collateral too: not dust while that is worth something.
+    settle_all_social_claims(ledger, deps.storage, account)?;
     let has_collateral = account
         .supplies
         .iter()
