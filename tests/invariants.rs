@@ -18,8 +18,8 @@
 //! 4. Every loss is accounted for: recorded shortfalls = cover paid + deficit pending + ADL
 //!    written down + socialised, to the unit; the backstop ran its waterfall on each recorded loss
 //!    once; ADL never pushes a deficit below zero, writes down only levered accounts and never
-//!    below `adl_min_hf` (an account already below it loses at most 3 units of value to
-//!    rounding).
+//!    below `adl_min_hf` (an account already below it takes no write-down; netting its loop
+//!    may cost it at most 3 units of each coin to rounding).
 //! 5. Suppliers without debt lose nothing unless a socialisation happened: their supply never
 //!    decreases through someone else's action, and the liquidity index never falls otherwise.
 //! 6. No unexpected error: a failure that can only come from broken books (a contract's bank send
@@ -1085,10 +1085,15 @@ fn check_step(
         let position =
             try_position(&w.p, &Addr::unchecked(&account)).map_err(|e| fail(w, action, e))?;
         if let Some(hf) = position.health_factor {
-            // An account already below adl_min_hf is written down only where the in-kind
-            // collateral it receives weighs at least what it loses; rounding (in the protocol's
-            // favour) may still cost it a few units of value, at most 3.
-            let rounding = Decimal::from_ratio(3u128, position.total_debt_value.u128().max(1));
+            // An account already below adl_min_hf takes no write-down, but its supply of the
+            // denom may be netted against its debt of it; rounding (in the protocol's favour)
+            // may cost it a few units, at most 3 of each coin, valued at its price.
+            let unit_values: u128 = DENOMS
+                .iter()
+                .map(|d| w.price_f64(d).ceil().max(1.0) as u128)
+                .sum();
+            let rounding =
+                Decimal::from_ratio(3 * unit_values, position.total_debt_value.u128().max(1));
             let floor = match out.health_before.get(&account) {
                 Some(before) if *before < w.adl_min_hf => before.saturating_sub(rounding),
                 _ => w.adl_min_hf,

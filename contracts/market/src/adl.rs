@@ -193,16 +193,14 @@ pub fn max_write_down(
     }
     let floor = dec_mul(dec256(min_hf), debt_value, Rounding::Up)?;
     let spendable = weighted_collateral.saturating_sub(margin);
-    if in_kind_weight >= denom_weight {
-        // Each unit written down brings at least the weight it takes, so only rounding works
-        // against the account; that matters to an account at or within `margin` above the
-        // floor, which rounding alone could push below it. An account already below the
-        // floor gains from the write-down.
-        let rounding_could_cross = weighted_collateral >= floor && spendable <= floor;
-        return Ok(rounding_could_cross.then(Uint128::zero));
-    }
+    // At, below or within rounding of the floor the account takes no write-down, even one whose
+    // in-kind credit weighs as much as what it loses: rounding alone could weaken it, and an
+    // account already below `adl_min_hf` is the last that ADL should touch.
     if spendable <= floor {
         return Ok(Some(Uint128::zero()));
+    }
+    if in_kind_weight >= denom_weight {
+        return Ok(None);
     }
     let per_unit = denom_weight - in_kind_weight;
     let room = dec_div(spendable - floor, per_unit, Rounding::Down)?;
@@ -368,10 +366,10 @@ mod tests {
             max_write_down(d("1053"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.8")).unwrap(),
             None
         );
-        // already below the floor: a write-down that brings more than it takes helps it
+        // already below the floor: nothing, even for a write-down that brings more than it takes
         assert_eq!(
             max_write_down(d("1000"), d("2.4"), d("1000"), min_hf, d("0.8"), d("0.9")).unwrap(),
-            None
+            Some(Uint128::zero())
         );
     }
 
