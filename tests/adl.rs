@@ -98,6 +98,16 @@ fn written(response: &AppResponse) -> Vec<(String, u128)> {
         .collect()
 }
 
+/// The step socialised the rest of the deficit, and none is left.
+#[track_caller]
+fn assert_socialised(p: &Protocol, response: &AppResponse) {
+    assert!(response
+        .events
+        .iter()
+        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    assert_eq!(deficit(p).amount, Uint128::zero());
+}
+
 fn hf(p: &Protocol, who: &Addr) -> Decimal {
     p.position(who).health_factor.unwrap()
 }
@@ -245,11 +255,7 @@ fn with_no_levered_supplier_left_the_loss_is_socialised_and_the_in_kind_collater
     bankrupt(&mut p, 1_000, 6_000);
     let before = p.asset(QUOTE).liquidity_index;
     let response = adl_step(&mut p, 10);
-    assert!(response
-        .events
-        .iter()
-        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
-    assert_eq!(deficit(&p).amount, Uint128::zero());
+    assert_socialised(&p, &response);
     // bob, the only USD supplier, bears it: 100,000 → 94,000
     let after = p.asset(QUOTE).liquidity_index;
     assert!(after < before);
@@ -280,11 +286,7 @@ fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidat
     p.set_price(OSMO, Decimal256::from_str("0.55").unwrap());
     bankrupt(&mut p, 1_000, 6_000);
     let response = adl_step(&mut p, 10);
-    assert!(response
-        .events
-        .iter()
-        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
-    assert_eq!(deficit(&p).amount, Uint128::zero());
+    assert_socialised(&p, &response);
     // His USD lost 6,000 × 10/110 and he is owed 1,000 × 10/110 ATOM in kind; ATOM recovers
     // to $10, so what he is owed is worth $909 (HF 1.077 with it, 0.982 without).
     p.set_price(ATOM, Decimal256::from_str("10").unwrap());

@@ -1069,6 +1069,11 @@ fn check_step(
         }
     }
     // ADL: only levered accounts, never below adl_min_hf
+    // One unit of each coin, valued at its price: the rounding allowance below is 3 of each.
+    let unit_values: u128 = DENOMS
+        .iter()
+        .map(|d| w.price_f64(d).ceil().max(1.0) as u128)
+        .sum();
     for (account, denom, written) in w.losses.adl_now.clone() {
         let levered = before
             .accounts
@@ -1088,10 +1093,6 @@ fn check_step(
             // An account already below adl_min_hf takes no write-down, but its supply of the
             // denom may be netted against its debt of it; rounding (in the protocol's favour)
             // may cost it a few units, at most 3 of each coin, valued at its price.
-            let unit_values: u128 = DENOMS
-                .iter()
-                .map(|d| w.price_f64(d).ceil().max(1.0) as u128)
-                .sum();
             let rounding =
                 Decimal::from_ratio(3 * unit_values, position.total_debt_value.u128().max(1));
             let floor = match out.health_before.get(&account) {

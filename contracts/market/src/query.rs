@@ -75,8 +75,8 @@ pub fn assets(
 fn current_account(deps: Deps, ledger: &mut Ledger, account: &Account) -> ContractResult<Account> {
     let mut account = account.clone();
     ledger.load_account_assets(deps.storage, &account)?;
+    // Crediting a claim loads the asset it credits (add_supply), so every denom is loaded.
     settle_all_social_claims(ledger, deps.storage, &mut account)?;
-    ledger.load_account_assets(deps.storage, &account)?;
     Ok(account)
 }
 

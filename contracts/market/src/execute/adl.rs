@@ -302,11 +302,8 @@ fn deleverage(
     let mut written = share.min(left).min(deficit.amount);
     if !written.is_zero() {
         let after_netting = valuation(ledger, &account, prices)?;
-        let asset = ledger.get(denom)?;
         let denom_weight = if account.supply(denom).is_some_and(|p| p.collateral) {
-            value_of(Uint128::one(), prices.price(denom)?)?
-                .checked_mul(dec256(asset.liquidation_threshold(ledger.now)))
-                .unwrap_or(Decimal256::MAX)
+            threshold_weight(ledger, prices, denom, Uint128::one())?
         } else {
             Decimal256::zero()
         };
@@ -320,17 +317,18 @@ fn deleverage(
                 continue;
             }
             let amount = amount_u128(coin).unwrap_or(Uint128::MAX);
-            let threshold = dec256(ledger.get(&coin.denom)?.liquidation_threshold(ledger.now));
-            let price = prices.price(&coin.denom)?;
-            let weighted = value_of(amount, price)?
-                .checked_mul(threshold)
-                .unwrap_or(Decimal256::MAX);
-            in_kind_weighted = in_kind_weighted.saturating_add(weighted);
-            in_kind_unit_weights.push(
-                value_of(Uint128::one(), price)?
-                    .checked_mul(threshold)
-                    .unwrap_or(Decimal256::MAX),
-            );
+            in_kind_weighted = in_kind_weighted.saturating_add(threshold_weight(
+                ledger,
+                prices,
+                &coin.denom,
+                amount,
+            )?);
+            in_kind_unit_weights.push(threshold_weight(
+                ledger,
+                prices,
+                &coin.denom,
+                Uint128::one(),
+            )?);
         }
         let in_kind_weight = dec_div(
             in_kind_weighted,
@@ -405,6 +403,20 @@ fn deleverage(
             .add_attribute("written_down", written)
             .add_attribute("credited", describe(&credited)),
     })
+}
+
+/// What `amount` of `denom` adds to weighted collateral: its value × liquidation threshold,
+/// saturating at `Decimal256::MAX` rather than failing the step.
+fn threshold_weight(
+    ledger: &Ledger,
+    prices: &Prices,
+    denom: &str,
+    amount: Uint128,
+) -> ContractResult<Decimal256> {
+    let threshold = dec256(ledger.get(denom)?.liquidation_threshold(ledger.now));
+    Ok(value_of(amount, prices.price(denom)?)?
+        .checked_mul(threshold)
+        .unwrap_or(Decimal256::MAX))
 }
 
 /// No filed supplier is left: the rest of the deficit is borne pro rata by all of `denom`'s
