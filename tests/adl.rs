@@ -3,8 +3,10 @@
 //! can absorb, socialisation when none can, and bounded work per step.
 
 use ballast_market::ContractError as MarketError;
-use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
-use ballast_tests::{assert_error, market_query, USD};
+use ballast_testing::{
+    attribute, AssetSetup, PriceSetup, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE,
+};
+use ballast_tests::{assert_error, d, market_query, USD};
 use ballast_types::backstop;
 use ballast_types::market::{self, AdlQueueResponse, DeficitResponse};
 use cosmwasm_std::{coin, Addr, Decimal, Decimal256, Uint128};
@@ -313,6 +315,93 @@ fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidat
         attribute(&response, "health_factor").unwrap(),
         health.to_string()
     );
+}
+
+#[test]
+fn a_claim_in_a_denom_the_step_had_not_priced_is_credited_before_the_write_down() {
+    // A fourth asset, ION ($1), backs the first bankruptcy, so that what frank is owed after it
+    // is in a denom he holds nothing of: the second step must price it before crediting it.
+    const ION: &str = "uion";
+    let mut assets = ProtocolBuilder::new().build().assets;
+    assets.push(AssetSetup {
+        denom: ION.into(),
+        params: ballast_testing::default_asset_params(),
+        price: PriceSetup::Fixed(Decimal256::one()),
+    });
+    let mut p = ProtocolBuilder::new()
+        .assets(assets)
+        .user("osmo_lp", vec![coin(10_000_000_000_000, OSMO)])
+        .user(
+            "frank",
+            vec![coin(10_000 * USD, QUOTE), coin(100_000_000, ATOM)],
+        )
+        .user("dave", vec![coin(1_000 * USD, ION)])
+        .build();
+    let (bob, dave, frank, keeper, lp) = (
+        p.user("bob"),
+        p.user("dave"),
+        p.user("frank"),
+        p.user("keeper"),
+        p.user("osmo_lp"),
+    );
+    p.deposit(&lp, coin(10_000_000_000_000, OSMO)).unwrap();
+    p.deposit(&bob, coin(100_000 * USD, QUOTE)).unwrap();
+    // frank, the only ATOM supplier: 10,000 USD and 100 ATOM ($1,000) against 7,000 USD of
+    // OSMO (HF 1.257).
+    p.deposit(&frank, coin(100_000_000, ATOM)).unwrap();
+    lever(&mut p, &frank, 10_000, 7_000);
+
+    // First loss, in ATOM: dave borrows 60 ATOM against 1,000 ION, ION collapses. OSMO +20%
+    // puts frank at HF 1.048, below adl_min_hf: ADL cannot take it from him, so it is
+    // socialised over the ATOM suppliers (frank alone), who are owed the ION in kind.
+    p.deposit(&dave, coin(1_000 * USD, ION)).unwrap();
+    p.borrow(&dave, ATOM, 60_000_000u128).unwrap();
+    p.set_price(ION, d("0.00000001"));
+    p.set_price(OSMO, d("0.6"));
+    p.liquidate(&keeper, &dave).unwrap();
+    let atom_step = p
+        .execute_backstop(
+            &keeper,
+            &backstop::ExecuteMsg::AdlStep {
+                denom: ATOM.into(),
+                limit: 10,
+            },
+            &[],
+        )
+        .unwrap();
+    assert!(atom_step
+        .events
+        .iter()
+        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    assert_eq!(p.supplied(&frank, ATOM), Uint128::new(40_000_000));
+    // shown at once, credited only when his account is next touched
+    assert_eq!(p.supplied(&frank, ION), Uint128::new(1_000 * USD));
+
+    // Second loss, in USD, with ATOM held in kind. OSMO back to $0.50: frank (HF 1.14 once
+    // ATOM has collapsed) is the one levered USD supplier, so the step writes him down and
+    // credits him ATOM in kind, which also settles his ION claim: ION must be priced first.
+    p.set_price(OSMO, d("0.5"));
+    bankrupt(&mut p, 1_000, 6_000);
+    let response = adl_step(&mut p, 10);
+    // His room: 0.8 × (10,000.036 − w + w × 0.00015) = 1.05 × 7,000 (his 40 ATOM are worth
+    // $0.036, the ATOM credited is worth 0.00015 per USD written), so w = 812.66 USD; he is
+    // credited 812.66/6,000 of the 1,000 ATOM. The step then finds no more room in him and
+    // socialises the rest.
+    assert_eq!(
+        written(&response),
+        vec![(frank.to_string(), 812_657_905), (frank.to_string(), 0)]
+    );
+    assert_eq!(
+        attribute(&response, "credited").as_deref(),
+        Some("135442984uatom")
+    );
+    assert_socialised(&p, &response);
+    // The 5,187.34 USD left is socialised over the 109,187.34 USD supplied: bob keeps
+    // 100,000 × 0.95249136.
+    assert_eq!(p.supplied(&bob, QUOTE), Uint128::new(95_249_136_030));
+    // The ION claim was credited (and kept whole) on the way.
+    assert_eq!(p.supplied(&frank, ION), Uint128::new(1_000 * USD));
+    assert!(p.supplied(&frank, ATOM) >= Uint128::new(40_000_000 + 135_442_984));
 }
 
 #[test]
