@@ -414,13 +414,16 @@ pub fn remove_debt(
     Ok(removed)
 }
 
-/// Credits every social claim the account holds (see `settle_social_claims`), so that what it
-/// is owed counts in its health before an action judges it.
-pub fn settle_all_social_claims(
+/// Loads every asset the account holds or owes and credits every social claim it holds (see
+/// `settle_social_claims`), so that what it is owed counts in its health before an action
+/// judges it. Crediting a claim loads the asset it credits, so every denom of the result is
+/// loaded too.
+pub fn load_account_with_claims(
     ledger: &mut Ledger,
     storage: &dyn Storage,
     account: &mut Account,
 ) -> ContractResult<()> {
+    ledger.load_account_assets(storage, account)?;
     for denom in account_denoms(account) {
         settle_social_claims(ledger, storage, account, &denom)?;
     }

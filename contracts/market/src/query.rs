@@ -15,7 +15,7 @@ use ballast_types::page_limit;
 use crate::error::ContractResult;
 use crate::execute::effective_level;
 use crate::health::{capacity, valuation};
-use crate::ledger::{account_denoms, debt_amount, settle_all_social_claims, supply_amount, Ledger};
+use crate::ledger::{account_denoms, debt_amount, load_account_with_claims, supply_amount, Ledger};
 use crate::prices::Prices;
 use crate::state::{
     Account, ACCOUNTS, ADL_BUCKET_SUPPLY, ADL_INDEX, ASSETS, BORROWERS, CIRCUIT, CONFIG, DEFICITS,
@@ -74,9 +74,7 @@ pub fn assets(
 /// The account with its social claims credited (in memory), as its next action would see it.
 fn current_account(deps: Deps, ledger: &mut Ledger, account: &Account) -> ContractResult<Account> {
     let mut account = account.clone();
-    ledger.load_account_assets(deps.storage, &account)?;
-    // Crediting a claim loads the asset it credits (add_supply), so every denom is loaded.
-    settle_all_social_claims(ledger, deps.storage, &mut account)?;
+    load_account_with_claims(ledger, deps.storage, &mut account)?;
     Ok(account)
 }
 

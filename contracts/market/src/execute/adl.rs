@@ -18,7 +18,7 @@ use crate::execute::cover::save_deficit;
 use crate::execute::{adl_params, load_account, store_account, unauthorized};
 use crate::health::valuation;
 use crate::ledger::{
-    account_denoms, add_supply, debt_amount, remove_debt, settle_all_social_claims, supply_amount,
+    account_denoms, add_supply, debt_amount, load_account_with_claims, remove_debt, supply_amount,
     write_down_supply, Ledger,
 };
 use crate::prices::Prices;
@@ -41,8 +41,7 @@ pub fn poke(
     let before = load_account(deps.storage, &addr)?;
     let mut account = before.clone();
     let mut ledger = Ledger::new(now);
-    ledger.load_account_assets(deps.storage, &account)?;
-    settle_all_social_claims(&mut ledger, deps.storage, &mut account)?;
+    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
     let params = adl_params(&deps.querier, &config)?;
     let scores = if account.has_debt() && params.is_some() {
         let prices = Prices::load(
@@ -236,7 +235,9 @@ fn deleverage(
 ) -> ContractResult<Outcome> {
     let before = load_account(storage, candidate)?;
     let mut account = before.clone();
-    ledger.load_account_assets(storage, &account)?;
+    // Every claim, not only the one on `denom`: what it is owed counts in its cap, and crediting
+    // in-kind coins below must not settle a claim in a denom whose price is not loaded.
+    load_account_with_claims(ledger, storage, &mut account)?;
     let in_kind_denoms: Vec<String> = deficit
         .collateral_in_kind
         .iter()
@@ -245,9 +246,6 @@ fn deleverage(
     for d in &in_kind_denoms {
         ledger.load(storage, d)?;
     }
-    // Every claim, not only the one on `denom`: what it is owed counts in its cap, and crediting
-    // in-kind coins below must not settle a claim in a denom whose price is not loaded.
-    settle_all_social_claims(ledger, storage, &mut account)?;
     let mut needed = account_denoms(&account);
     needed.extend(in_kind_denoms.iter().cloned());
     prices.ensure(querier, &config.oracle, &needed, ledger.now)?;

@@ -9,7 +9,7 @@ use crate::execute::{
     account_prices, adl_params, ensure_below, ensure_capacity, load_account, store_account,
     validate_optional,
 };
-use crate::ledger::{add_debt, checked_add, debt_amount, settle_all_social_claims, Ledger};
+use crate::ledger::{add_debt, checked_add, debt_amount, load_account_with_claims, Ledger};
 use crate::prices::ensure_circuits_closed;
 use crate::state::CONFIG;
 
@@ -62,9 +62,8 @@ pub fn borrow(
     };
     let before = load_account(deps.storage, &info.sender)?;
     let mut account = before.clone();
-    ledger.load_account_assets(deps.storage, &account)?;
     // What it is owed in kind counts in its borrowing power, as Position shows it.
-    settle_all_social_claims(&mut ledger, deps.storage, &mut account)?;
+    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
     add_debt(&mut ledger, deps.storage, &mut account, &denom, amount)?;
     let debt = debt_amount(&ledger, &account, &denom)?;
     if debt < min_debt {

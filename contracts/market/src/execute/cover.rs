@@ -17,7 +17,7 @@ use crate::error::{ContractError, ContractResult};
 use crate::execute::{load_account, store_account, unauthorized};
 use crate::health::valuation;
 use crate::ledger::{
-    checked_add, checked_sub, remove_debt, remove_supply, settle_all_social_claims, Ledger,
+    checked_add, checked_sub, load_account_with_claims, remove_debt, remove_supply, Ledger,
 };
 use crate::prices::Prices;
 use crate::state::{Account, DEFICITS, LOTS, PENDING_DEFICITS};
@@ -161,9 +161,8 @@ pub fn settle_if_last_lot(
     if !check || !account.has_debt() {
         return Ok((vec![], vec![]));
     }
-    ledger.load_account_assets(deps.storage, account)?;
     // What it is owed in kind is collateral too: not dust while that is worth something.
-    settle_all_social_claims(ledger, deps.storage, account)?;
+    load_account_with_claims(ledger, deps.storage, account)?;
     let has_collateral = account
         .supplies
         .iter()

@@ -18,7 +18,7 @@ use crate::execute::cover::recognize_shortfall;
 use crate::execute::{account_prices, adl_params, effective_level, load_account, store_account};
 use crate::health::valuation;
 use crate::ledger::{
-    checked_add, debt_amount, remove_debt, remove_supply, settle_all_social_claims, supply_amount,
+    checked_add, debt_amount, load_account_with_claims, remove_debt, remove_supply, supply_amount,
     Ledger,
 };
 use crate::liquidation::{plan, CollateralInput, DebtInput, Room};
@@ -64,10 +64,9 @@ pub fn liquidate(
         });
     }
     let mut ledger = Ledger::new(now);
-    ledger.load_account_assets(deps.storage, &account)?;
     // Collateral owed to it in kind after a socialised loss is its own: judge the account, and
     // seize from it, with that credited, as the Position and Liquidatable queries value it.
-    settle_all_social_claims(&mut ledger, deps.storage, &mut account)?;
+    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
     let prices = account_prices(
         &deps.querier,
         &config,

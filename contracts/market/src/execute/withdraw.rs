@@ -9,7 +9,7 @@ use crate::execute::{
     account_prices, adl_params, ensure_below, ensure_capacity, load_account, store_account,
     validate_optional,
 };
-use crate::ledger::{remove_supply, settle_all_social_claims, Ledger};
+use crate::ledger::{load_account_with_claims, remove_supply, Ledger};
 use crate::state::{CONFIG, DEFICITS};
 
 pub fn withdraw(
@@ -41,9 +41,8 @@ pub fn withdraw(
     }
     let before = load_account(deps.storage, &info.sender)?;
     let mut account = before.clone();
-    ledger.load_account_assets(deps.storage, &account)?;
     // What it is owed in kind counts in its borrowing power, as Position shows it.
-    settle_all_social_claims(&mut ledger, deps.storage, &mut account)?;
+    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
     let backs_debt = account.has_debt() && account.supply(&denom).is_some_and(|p| p.collateral);
     if backs_debt {
         ensure_below(
