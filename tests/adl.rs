@@ -69,11 +69,16 @@ fn deficit(p: &Protocol) -> DeficitResponse {
 }
 
 fn adl_step(p: &mut Protocol, limit: u32) -> AppResponse {
+    adl_step_in(p, QUOTE, limit)
+}
+
+/// A keeper's `AdlStep` against `denom`'s deficit.
+fn adl_step_in(p: &mut Protocol, denom: &str, limit: u32) -> AppResponse {
     let keeper = p.user("keeper");
     p.execute_backstop(
         &keeper,
         &backstop::ExecuteMsg::AdlStep {
-            denom: QUOTE.into(),
+            denom: denom.into(),
             limit,
         },
         &[],
@@ -100,13 +105,18 @@ fn written(response: &AppResponse) -> Vec<(String, u128)> {
         .collect()
 }
 
+/// Whether the step socialised what was left of the deficit.
+fn socialised(response: &AppResponse) -> bool {
+    response
+        .events
+        .iter()
+        .any(|e| e.ty == "wasm-ballast_adl_socialize")
+}
+
 /// The step socialised the rest of the deficit, and none is left.
 #[track_caller]
 fn assert_socialised(p: &Protocol, response: &AppResponse) {
-    assert!(response
-        .events
-        .iter()
-        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    assert!(socialised(response));
     assert_eq!(deficit(p).amount, Uint128::zero());
 }
 
@@ -322,14 +332,12 @@ fn a_claim_in_a_denom_the_step_had_not_priced_is_credited_before_the_write_down(
     // A fourth asset, ION ($1), backs the first bankruptcy, so that what frank is owed after it
     // is in a denom he holds nothing of: the second step must price it before crediting it.
     const ION: &str = "uion";
-    let mut assets = ProtocolBuilder::new().build().assets;
-    assets.push(AssetSetup {
-        denom: ION.into(),
-        params: ballast_testing::default_asset_params(),
-        price: PriceSetup::Fixed(Decimal256::one()),
-    });
     let mut p = ProtocolBuilder::new()
-        .assets(assets)
+        .asset(AssetSetup {
+            denom: ION.into(),
+            params: ballast_testing::default_asset_params(),
+            price: PriceSetup::Fixed(Decimal256::one()),
+        })
         .user("osmo_lp", vec![coin(10_000_000_000_000, OSMO)])
         .user(
             "frank",
@@ -359,20 +367,8 @@ fn a_claim_in_a_denom_the_step_had_not_priced_is_credited_before_the_write_down(
     p.set_price(ION, d("0.00000001"));
     p.set_price(OSMO, d("0.6"));
     p.liquidate(&keeper, &dave).unwrap();
-    let atom_step = p
-        .execute_backstop(
-            &keeper,
-            &backstop::ExecuteMsg::AdlStep {
-                denom: ATOM.into(),
-                limit: 10,
-            },
-            &[],
-        )
-        .unwrap();
-    assert!(atom_step
-        .events
-        .iter()
-        .any(|e| e.ty == "wasm-ballast_adl_socialize"));
+    let atom_step = adl_step_in(&mut p, ATOM, 10);
+    assert!(socialised(&atom_step));
     assert_eq!(p.supplied(&frank, ATOM), Uint128::new(40_000_000));
     // shown at once, credited only when his account is next touched
     assert_eq!(p.supplied(&frank, ION), Uint128::new(1_000 * USD));

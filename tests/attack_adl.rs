@@ -29,15 +29,13 @@ const USERS: [&str; 7] = ["bob", "carol", "dave", "frank", "keeper", "mallory", 
 /// OSMO (leverage 0.25, bucket 0); frank supplies 20,000 USD and borrows 10,000 USD of ATOM
 /// (leverage 1, bucket 2). The lp supplies the OSMO and ATOM they borrow.
 fn world() -> Protocol {
-    let mut assets = ProtocolBuilder::new().build().assets;
-    assets.push(AssetSetup {
-        denom: ION.into(),
-        params: ballast_testing::default_asset_params(),
-        price: PriceSetup::Fixed(Decimal256::one()),
-    });
     let big = 1_000_000_000 * USD;
     let mut p = ProtocolBuilder::new()
-        .assets(assets)
+        .asset(AssetSetup {
+            denom: ION.into(),
+            params: ballast_testing::default_asset_params(),
+            price: PriceSetup::Fixed(Decimal256::one()),
+        })
         .user(
             "lp",
             vec![

@@ -37,7 +37,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 
 use ballast_testing::pyth::PythMockExecuteMsg;
-use ballast_testing::{Protocol, ProtocolBuilder, ATOM, ATOM_FEED, OSMO, QUOTE, USER_BALANCE};
+use ballast_testing::{
+    PriceSetup, Protocol, ProtocolBuilder, ATOM, ATOM_FEED, OSMO, QUOTE, USER_BALANCE,
+};
 use ballast_types::auction::{self, AuctionParams, Curve};
 use ballast_types::backstop::{self, BackstopParams};
 use ballast_types::market::{self, AssetParams, InterestModel};
@@ -1422,13 +1424,19 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
                 let price = p.price(denom) * Decimal256::permille(*permille as u64);
                 // A case may hand the oracle to another address (ProposeOwner, then
                 // AcceptOwner from it); the harness then no longer sets fixed prices, as a
-                // deployer who gave the key away could not.
-                let oracle_owner = p
-                    .query::<oracle::ConfigResponse>(&p.oracle, &oracle::QueryMsg::Config {})
-                    .map_err(|e| fail(step, call, format!("the oracle config query failed: {e}")))?
-                    .owner;
-                let fixed = denom != ATOM;
-                if !price.is_zero() && (oracle_owner == p.owner || !fixed) {
+                // deployer who gave the key away could not. Pyth prices go through the feed.
+                let fixed = p
+                    .assets
+                    .iter()
+                    .any(|a| a.denom == denom && matches!(a.price, PriceSetup::Fixed(_)));
+                let settable = !fixed
+                    || p.query::<oracle::ConfigResponse>(&p.oracle, &oracle::QueryMsg::Config {})
+                        .map_err(|e| {
+                            fail(step, call, format!("the oracle config query failed: {e}"))
+                        })?
+                        .owner
+                        == p.owner;
+                if !price.is_zero() && settable {
                     p.set_price(denom, price);
                 }
             }

@@ -214,6 +214,13 @@ impl ProtocolBuilder {
         self
     }
 
+    /// Adds an asset after the default ones (or replaces the one of its denom).
+    pub fn asset(mut self, asset: AssetSetup) -> Self {
+        self.assets.retain(|a| a.denom != asset.denom);
+        self.assets.push(asset);
+        self
+    }
+
     /// Changes one asset's parameters.
     pub fn asset_params(mut self, denom: &str, f: impl FnOnce(&mut AssetParams)) -> Self {
         if let Some(a) = self.assets.iter_mut().find(|a| a.denom == denom) {
