@@ -288,21 +288,27 @@ fn with_no_levered_supplier_left_the_loss_is_socialised_and_the_in_kind_collater
     assert_eq!(p.supplied(&bob, ATOM), Uint128::zero());
 }
 
-#[test]
-fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidates() {
+/// frank: 10,000 USD against 7,000 USD of OSMO (HF 1.14); OSMO +10% takes him to 1.039, below
+/// adl_min_hf: ADL cannot write him down, so the loss is socialised over him and bob. His USD
+/// loses 6,000 × 10/110 and he is owed 1,000 × 10/110 ATOM in kind; ATOM recovers to $10, so
+/// what he is owed is worth $909 (HF 1.077 with it, 0.982 without), not yet credited.
+fn frank_owed_atom_in_kind() -> Protocol {
     let mut p = base();
-    let (frank, keeper) = (p.user("frank"), p.user("keeper"));
-    // frank: 10,000 USD against 7,000 USD of OSMO (HF 1.14); OSMO +10% takes him to 1.039,
-    // below adl_min_hf: ADL cannot write him down, so the loss is socialised over him and bob.
+    let frank = p.user("frank");
     lever(&mut p, &frank, 10_000, 7_000);
     p.set_price(OSMO, Decimal256::from_str("0.55").unwrap());
     bankrupt(&mut p, 1_000, 6_000);
     let response = adl_step(&mut p, 10);
     assert_socialised(&p, &response);
-    // His USD lost 6,000 × 10/110 and he is owed 1,000 × 10/110 ATOM in kind; ATOM recovers
-    // to $10, so what he is owed is worth $909 (HF 1.077 with it, 0.982 without).
     p.set_price(ATOM, Decimal256::from_str("10").unwrap());
     assert_eq!(p.supplied(&frank, ATOM), Uint128::new(90_909_090));
+    p
+}
+
+#[test]
+fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidates() {
+    let mut p = frank_owed_atom_in_kind();
+    let (frank, keeper) = (p.user("frank"), p.user("keeper"));
     let position = p.position(&frank);
     assert!(!position.liquidatable);
     let health = position.health_factor.unwrap();
@@ -325,6 +331,32 @@ fn collateral_owed_in_kind_after_a_socialised_loss_counts_when_a_keeper_liquidat
         attribute(&response, "health_factor").unwrap(),
         health.to_string()
     );
+}
+
+#[test]
+fn collateral_owed_in_kind_counts_when_an_account_takes_collateral_out() {
+    let mut p = frank_owed_atom_in_kind();
+    let frank = p.user("frank");
+    // He repays 1,500 OSMO (12,500 left, $6,875 at $0.55) and supplies 2,000 OSMO as collateral.
+    // Taking the OSMO out leaves 0.7 × 9,454.55 = $6,618 of borrowing power without what he is
+    // owed and 0.7 × (9,454.55 + 909.09) = $7,255 with it: enough, as Position counts it.
+    p.repay(&frank, coin(1_500 * USD, OSMO)).unwrap();
+    p.deposit(&frank, coin(2_000 * USD, OSMO)).unwrap();
+    p.execute_market(
+        &frank,
+        &market::ExecuteMsg::SetCollateral {
+            denom: OSMO.into(),
+            enable: false,
+        },
+        &[],
+    )
+    .unwrap();
+    let position = p.position(&frank);
+    let osmo = position.supply.iter().find(|s| s.denom == OSMO).unwrap();
+    assert!(!osmo.collateral);
+    // what he is owed is unchanged by being credited
+    assert_eq!(p.supplied(&frank, ATOM), Uint128::new(90_909_090));
+    assert_eq!(position.total_debt_value, Uint128::new(6_875 * USD));
 }
 
 #[test]

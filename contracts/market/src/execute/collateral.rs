@@ -8,7 +8,7 @@ use crate::error::{ContractError, ContractResult};
 use crate::execute::{
     account_prices, adl_params, ensure_below, ensure_capacity, load_account, store_account,
 };
-use crate::ledger::Ledger;
+use crate::ledger::{load_account_with_claims, Ledger};
 use crate::state::CONFIG;
 
 pub fn set_collateral(
@@ -50,7 +50,8 @@ pub fn set_collateral(
             "withdrawing collateral that backs debt",
         )?;
         let config = CONFIG.load(deps.storage)?;
-        ledger.load_account_assets(deps.storage, &account)?;
+        // What it is owed in kind counts in its borrowing power, as Position shows it.
+        load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
         let prices = account_prices(
             &deps.querier,
             &config,
