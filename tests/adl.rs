@@ -2,6 +2,8 @@
 //! below `adl_min_hf`, deficit exactly zero, suppliers without debt untouched while levered ones
 //! can absorb, socialisation when none can, and bounded work per step.
 
+mod common;
+
 use ballast_market::ContractError as MarketError;
 use ballast_testing::{
     attribute, AssetSetup, PriceSetup, Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE,
@@ -354,9 +356,14 @@ fn collateral_owed_in_kind_counts_when_an_account_takes_collateral_out() {
     let position = p.position(&frank);
     let osmo = position.supply.iter().find(|s| s.denom == OSMO).unwrap();
     assert!(!osmo.collateral);
-    // what he is owed is unchanged by being credited
+    // what he is owed is unchanged by being credited, and the books still reconcile
     assert_eq!(p.supplied(&frank, ATOM), Uint128::new(90_909_090));
     assert_eq!(position.total_debt_value, Uint128::new(6_875 * USD));
+    let everyone = [
+        "alice", "bob", "carol", "dave", "erin", "frank", "keeper", "keeper2", "osmo_lp",
+    ]
+    .map(|u| p.user(u));
+    common::check_books(&p, &everyone).unwrap();
 }
 
 #[test]

@@ -70,6 +70,8 @@ pub fn set_collateral(
             params.as_ref(),
             Some(&scores),
         )?;
+        // Crediting the claims changed the books of the denoms they were credited in.
+        ledger.save(deps.storage)?;
     }
     store_account(deps.storage, &info.sender, &before, &account)?;
     Ok(Response::new()
