@@ -17,6 +17,7 @@ use ballast_market::ContractError as MarketError;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, QUOTE};
 use ballast_tests::{assert_books_balance, d, holders, market_query, Watch, ATOM_UNIT, USD};
 use ballast_types::backstop::{self, StakerResponse};
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{self, DeficitResponse, ExecuteMsg};
 use cosmwasm_std::{coin, Addr, Uint128};
 
@@ -285,7 +286,7 @@ fn borrowing_against_the_gated_supply_puts_the_borrower_first_in_line_for_adl() 
         &borrow,
         &[],
         MarketError::CircuitOpen {
-            level: 1,
+            level: CircuitLevel::NoBorrows,
             action: "borrow".into(),
         },
     );

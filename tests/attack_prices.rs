@@ -1,7 +1,9 @@
 //! Attack: bad prices. A Pyth feed (the test double in `packages/testing/src/pyth.rs`, which
 //! stores whatever it is given) that is stale, from the future, zero, negative, scaled by an
 //! absurd exponent, far from its EMA, or wildly spiked with its EMA; and an absurd fixed price.
-//! No refused price can be used to borrow, withdraw, liquidate, observe or restart a lot; a
+//! No refused price can be used to borrow, withdraw, liquidate, observe or restart a lot (a
+//! positive price too small to express counts the collateral as zero in a liquidation; a zero
+//! or negative print is a broken feed and blocks it); a
 //! wild but valid spike is stopped by the oracle circuit; an absurd price is an error, never a
 //! panic; and a lot can still fail to the backstop while its price is refused, so a broken feed
 //! cannot freeze collateral in auction. Every refusal names its values and moves nothing.
@@ -55,6 +57,14 @@ fn feed(p: &mut Protocol, price: i64, conf: u64, expo: i32, age: i64) {
 
 fn unavailable(reason: &str) -> PriceError {
     PriceError::PriceUnavailable {
+        denom: ATOM.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The feed's positive price is below what the conversion can express.
+fn no_value(reason: &str) -> PriceError {
+    PriceError::NoValue {
         denom: ATOM.into(),
         reason: reason.into(),
     }
@@ -154,28 +164,47 @@ fn a_price_from_the_future_is_as_stale_as_one_from_the_past() {
 fn zero_negative_and_absurdly_scaled_prices_are_unavailable_for_every_use() {
     // Attack: a broken feed (zero, negative, or an exponent that scales a sane mantissa to
     // nothing or to beyond 10^59) used to liquidate at a price of nothing or to borrow against
-    // infinite collateral.
-    let cases: [(i64, i32, &str); 6] = [
-        (0, -8, "price is zero"),
-        (-5, -8, "price is negative (-5)"),
-        (i64::MIN, -8, "price is negative (-9223372036854775808)"),
-        (700_000_000, -60, "price is zero after conversion"),
-        (700_000_000, 60, "price conversion overflows"),
-        (i64::MAX, 41, "price conversion overflows"),
+    // infinite collateral. A positive price too small to express (zero after conversion)
+    // makes the collateral count as zero in a liquidation: the liquidation goes on (dust path);
+    // a zero or negative print is refused for every use, liquidations included.
+    let cases: [(i64, i32, PriceError); 6] = [
+        (0, -8, unavailable("price is zero")),
+        (-5, -8, unavailable("price is negative (-5)")),
+        (
+            i64::MIN,
+            -8,
+            unavailable("price is negative (-9223372036854775808)"),
+        ),
+        (700_000_000, -60, no_value("price is zero after conversion")),
+        (700_000_000, 60, unavailable("price conversion overflows")),
+        (i64::MAX, 41, unavailable("price conversion overflows")),
     ];
-    for (price, expo, reason) in cases {
+    for (price, expo, refusal) in cases {
         let mut p = world();
         feed(&mut p, price, 0, expo, 0);
         let w = watch(&p);
         let market_addr = p.market.clone();
+        let worthless = refusal.means_worthless();
         for (sender, msg) in price_users(&p) {
-            w.refused(
-                &mut p,
-                &market_addr,
-                &sender,
-                &msg,
-                &[],
-                unavailable(reason),
+            if worthless && matches!(msg, ExecuteMsg::Liquidate { .. }) {
+                continue;
+            }
+            w.refused(&mut p, &market_addr, &sender, &msg, &[], &refusal);
+        }
+        if worthless {
+            let (keeper, alice) = (p.user("keeper"), p.user("alice"));
+            let response = p.liquidate(&keeper, &alice).unwrap();
+            assert_eq!(
+                ballast_testing::attribute(&response, "zero_valued").as_deref(),
+                Some(ATOM)
+            );
+            assert_eq!(
+                ballast_testing::attribute(&response, "mode").as_deref(),
+                Some("dust")
+            );
+            assert_eq!(
+                ballast_testing::attribute(&response, "shortfall"),
+                Some(format!("{}{QUOTE}", 6_000 * USD))
             );
         }
         // the oracle's own answer says the same
@@ -188,10 +217,7 @@ fn zero_negative_and_absurdly_scaled_prices_are_unavailable_for_every_use() {
                 },
             )
             .unwrap_err();
-        assert_eq!(
-            ballast_tests::error_message(&err),
-            unavailable(reason).to_string()
-        );
+        assert_eq!(ballast_tests::error_message(&err), refusal.to_string());
     }
 }
 

@@ -14,6 +14,7 @@ use ballast_testing::{Protocol, ProtocolBuilder, ATOM, OSMO, QUOTE};
 use ballast_tests::{alice_in_auction, d, holders, Watch, ATOM_UNIT, USD};
 use ballast_types::auction::{self, AuctionParams};
 use ballast_types::backstop::{self, BackstopParams};
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{self, AssetParams};
 use ballast_types::oracle::{self, PriceSource};
 use cosmwasm_std::{coin, Addr, Coin, Decimal, Decimal256, Uint128};
@@ -187,7 +188,7 @@ fn sibling_only_messages_refuse_users_the_owner_the_guardian_and_the_wrong_sibli
         "run an ADL step",
     );
     let trip = market::ExecuteMsg::TripBreaker {
-        level: 2,
+        level: CircuitLevel::NoCollateralWithdrawals,
         until: u64::MAX,
     };
     refused_to_all(
@@ -498,7 +499,7 @@ fn owner_messages_refuse_users_the_guardian_and_the_contracts_in_all_four_contra
 
 #[test]
 fn the_guardian_raises_circuit_levels_and_nothing_else() {
-    // Attack: a compromised guardian lowers a halt, or raises the level past 3; a user raises it.
+    // Attack: a compromised guardian lowers a halt, or raises it past the halt; a user raises it.
     let mut p = world();
     let (mallory, guardian, owner) = (p.user("mallory"), p.guardian.clone(), p.owner.clone());
     let w = watch(&p);
@@ -507,13 +508,17 @@ fn the_guardian_raises_circuit_levels_and_nothing_else() {
         &mut p,
         &market,
         &mallory,
-        &market::ExecuteMsg::SetCircuitLevel { level: 3 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Halt,
+        },
         &[],
         Contract::Market.unauthorized(&mallory, "raise the circuit level"),
     );
     p.execute_market(
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 3 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Halt,
+        },
         &[],
     )
     .unwrap();
@@ -522,26 +527,31 @@ fn the_guardian_raises_circuit_levels_and_nothing_else() {
         &mut p,
         &market,
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 0 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Normal,
+        },
         &[],
         Contract::Market.unauthorized(&guardian, "lower the circuit level"),
     );
+    // a level past the halt is not a level: the message does not parse
     w.refused(
         &mut p,
         &market,
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 4 },
+        &serde_json::json!({ "set_circuit_level": { "level": 4 } }),
         &[],
-        ballast_market::ContractError::InvalidCircuitLevel { level: 4 },
+        "expected value at line 1 column 31",
     );
-    // the level stays at 3 until the owner lowers it
+    // the level stays at the halt until the owner lowers it
     let level: market::CircuitLevelResponse = p
         .query(&p.market, &market::QueryMsg::CircuitLevel {})
         .unwrap();
-    assert_eq!(level.level, 3);
+    assert_eq!(level.level, CircuitLevel::Halt);
     p.execute_market(
         &owner,
-        &market::ExecuteMsg::SetCircuitLevel { level: 0 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Normal,
+        },
         &[],
     )
     .unwrap();
@@ -710,7 +720,9 @@ fn only_the_owner_sells_absorbed_collateral_while_the_market_is_stressed() {
         &mallory,
         &sell(atom),
         &[],
-        ballast_backstop::ContractError::MarketStressed { level: 1 },
+        ballast_backstop::ContractError::MarketStressed {
+            level: CircuitLevel::NoBorrows,
+        },
     );
     // the owner may, stressed or not
     let owner = p.owner.clone();

@@ -12,6 +12,7 @@ use ballast_tests::{
     assert_books_balance, assert_error, assert_error_starts, market_query, ATOM_UNIT, USD,
 };
 use ballast_types::backstop::{self, FundResponse, StakerResponse};
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{self, CircuitLevelResponse, DeficitResponse};
 use cosmwasm_std::{coin, Decimal256, Uint128};
 use std::str::FromStr;
@@ -165,21 +166,21 @@ fn a_deep_drawdown_of_the_fund_raises_level_one() {
         Some("true")
     );
     let level: CircuitLevelResponse = market_query(&p, &market::QueryMsg::CircuitLevel {});
-    assert_eq!(level.level, 1);
+    assert_eq!(level.level, CircuitLevel::NoBorrows);
     assert_eq!(level.auto_until, Some(p.now() + 86_400));
     p.deposit(&bob, coin(1_000 * ATOM_UNIT, ATOM)).unwrap();
     let err = p.borrow(&bob, QUOTE, USD).unwrap_err();
     assert_error(
         &err,
         ContractError::CircuitOpen {
-            level: 1,
+            level: CircuitLevel::NoBorrows,
             action: "borrow".into(),
         },
     );
     // the automatic level lapses after the window
     p.advance(86_401);
     let level: CircuitLevelResponse = market_query(&p, &market::QueryMsg::CircuitLevel {});
-    assert_eq!(level.level, 0);
+    assert_eq!(level.level, CircuitLevel::Normal);
 }
 
 #[test]

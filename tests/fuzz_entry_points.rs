@@ -42,6 +42,7 @@ use ballast_testing::{
 };
 use ballast_types::auction::{self, AuctionParams, Curve};
 use ballast_types::backstop::{self, BackstopParams};
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{self, AssetParams, InterestModel};
 use ballast_types::oracle::{self, PriceKind, PriceSource};
 use ballast_types::pyth::PythPrice;
@@ -259,6 +260,17 @@ fn u64s() -> BoxedStrategy<u64> {
 
 fn u32s() -> BoxedStrategy<u32> {
     prop_oneof![4 => 0u32..60, 1 => Just(u32::MAX), 1 => any::<u32>()].boxed()
+}
+
+/// Every circuit level; a level past the halt is not expressible (the raw mutations send those).
+fn circuit_level() -> BoxedStrategy<CircuitLevel> {
+    prop_oneof![
+        Just(CircuitLevel::Normal),
+        Just(CircuitLevel::NoBorrows),
+        Just(CircuitLevel::NoCollateralWithdrawals),
+        Just(CircuitLevel::Halt),
+    ]
+    .boxed()
 }
 
 fn dec() -> BoxedStrategy<Decimal> {
@@ -622,8 +634,8 @@ fn market_execute(known: &[String]) -> BoxedStrategy<Msg> {
             (denom(), asset_params())
                 .prop_map(|(denom, params)| M::UpdateAssetParams { denom, params })
                 .boxed(),
-            any::<u8>()
-                .prop_map(|level| M::SetCircuitLevel { level: level % 6 })
+            circuit_level()
+                .prop_map(|level| M::SetCircuitLevel { level })
                 .boxed(),
             (
                 (oa(), oa(), oa(), oa()),
@@ -664,7 +676,7 @@ fn market_execute(known: &[String]) -> BoxedStrategy<Msg> {
             (denom(), u32s())
                 .prop_map(|(denom, limit)| M::RunAdl { denom, limit })
                 .boxed(),
-            (any::<u8>(), u64s())
+            (circuit_level(), u64s())
                 .prop_map(|(level, until)| M::TripBreaker { level, until })
                 .boxed(),
             proptest::option::of(denoms())

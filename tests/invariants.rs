@@ -41,12 +41,13 @@ use std::sync::Mutex;
 use ballast_testing::{attribute, Protocol, ProtocolBuilder, ATOM, ATOM_FEED, OSMO, QUOTE};
 use ballast_types::auction::{self, LotStatus};
 use ballast_types::backstop;
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market;
 use ballast_types::math::{dec256, dec_mul, div_dec, mul_dec, value_of, Rounding};
 use ballast_types::oracle::{self, PriceKind, PriceResponse};
-use ballast_types::pyth::PythPrice;
+use ballast_types::pyth::{PriceFeedResponse, PythPrice, PythQueryMsg};
 use common::{amt, check_queries, check_raw, read_raw, try_position, LossLedger, Raw, DENOMS};
-use cosmwasm_std::{coin, Addr, Decimal, Decimal256, StdError, Uint128};
+use cosmwasm_std::{coin, Addr, Decimal, Decimal256, HexBinary, StdError, Uint128};
 use cw_multi_test::AppResponse;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -149,6 +150,14 @@ enum Action {
         level: u8,
     },
 }
+
+/// The circuit levels by their old numbers, the index `Action::CircuitLevel` draws (0..4).
+const CIRCUIT_LEVELS: [CircuitLevel; 4] = [
+    CircuitLevel::Normal,
+    CircuitLevel::NoBorrows,
+    CircuitLevel::NoCollateralWithdrawals,
+    CircuitLevel::Halt,
+];
 
 impl Action {
     fn kind(&self) -> &'static str {
@@ -862,7 +871,9 @@ fn run(w: &mut World, action: &Action, raw: &Raw) -> Outcome {
             };
             Some(w.p.execute_market(
                 &sender,
-                &market::ExecuteMsg::SetCircuitLevel { level: *level },
+                &market::ExecuteMsg::SetCircuitLevel {
+                    level: CIRCUIT_LEVELS[*level as usize],
+                },
                 &[],
             ))
         }
@@ -944,14 +955,53 @@ fn weakened(before: &Raw, after: &ballast_market::state::Account, who: &Addr) ->
     more_debt || less_collateral
 }
 
+/// The account's `Position`, for its amounts. A stale Pyth price refuses the Position query (a
+/// liquidation judgement waits for fresh data), while the gate counts such collateral as zero:
+/// then the amounts are read with ATOM's feed (the only Pyth one) republished fresh at the same
+/// values, and the stale feed is put back.
+fn position_for_amounts(w: &mut World, who: &Addr) -> Result<market::PositionResponse, String> {
+    let first = try_position(&w.p, who);
+    match &first {
+        Err(e) if e.contains(&format!("price of {ATOM} is stale")) => {}
+        _ => return first,
+    }
+    let feed: PriceFeedResponse =
+        w.p.query(
+            &w.p.pyth,
+            &PythQueryMsg::PriceFeed {
+                id: HexBinary::from_hex(ATOM_FEED).unwrap(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    let (price, ema) = (feed.price_feed.price, feed.price_feed.ema_price);
+    let now = w.p.now() as i64;
+    w.p.set_pyth_feed(
+        ATOM_FEED,
+        PythPrice {
+            publish_time: now,
+            ..price.clone()
+        },
+        PythPrice {
+            publish_time: now,
+            ..ema.clone()
+        },
+    );
+    let fresh = try_position(&w.p, who);
+    w.p.set_pyth_feed(ATOM_FEED, price, ema);
+    fresh
+}
+
 /// Debt ≤ borrowing power at Default prices with conservative valuation, recomputed here from
 /// `Position` amounts and the oracle's Default prices.
-fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
+fn within_capacity(w: &mut World, who: &Addr, before: &Raw) -> Result<(), String> {
+    let position = position_for_amounts(w, who);
+    let w = &*w;
     let weakened_now = || weakened(before, &common::raw_account(&w.p, who), who);
-    // With a price refused (zero, stale, too uncertain) the account cannot be valued. An action
-    // that succeeded then must not have needed that price (a toggle that changed nothing, a
-    // supply that backs nothing, an account without debt): it may not have left the account
-    // with debt and less collateral or more debt than before.
+    // With a debt's price refused (zero, stale, too uncertain) the account cannot be valued. An
+    // action that succeeded then must not have needed that price (a toggle that changed
+    // nothing, a supply that backs nothing, an account without debt): it may not have left the
+    // account with debt and less collateral or more debt than before. Collateral whose price is
+    // refused counts as zero, as the market's gate counts it.
     let refused = |e: String| {
         if weakened_now() {
             Err(format!(
@@ -961,7 +1011,7 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
             Ok(())
         }
     };
-    let position = match try_position(&w.p, who) {
+    let position = match position {
         Ok(position) => position,
         Err(e) if e.contains("price of") => return refused(e),
         Err(e) => return Err(e),
@@ -982,9 +1032,8 @@ fn within_capacity(w: &World, who: &Addr, before: &Raw) -> Result<(), String> {
     // the builder's Pyth source has conf_multiplier 1; fixed prices have no interval
     let mut power = Decimal256::zero();
     for s in position.supply.iter().filter(|s| s.collateral) {
-        let p = match price(&s.denom) {
-            Ok(p) => p,
-            Err(e) => return refused(e),
+        let Ok(p) = price(&s.denom) else {
+            continue;
         };
         let ltv = w.p.asset(&s.denom).params.max_ltv;
         let value = value_of(s.amount, p.price.saturating_sub(p.conf)).unwrap();

@@ -4,6 +4,7 @@
 use ballast_market::ContractError;
 use ballast_testing::{ProtocolBuilder, ATOM, ATOM_FEED, QUOTE};
 use ballast_tests::{assert_books_balance, assert_error, assert_error_starts, market_query};
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{self, LiquidatableResponse};
 use ballast_types::math::SECONDS_PER_YEAR;
 use ballast_types::oracle::{self, PriceError};
@@ -313,7 +314,8 @@ fn refused_pyth_prices_stop_borrows_but_liquidation_prices_survive_what_they_may
         position.health_factor,
         Some(Decimal::from_str("2").unwrap())
     );
-    assert_eq!(position.max_borrow_value, None);
+    // the collateral without a Default price counts as zero: no headroom
+    assert_eq!(position.max_borrow_value, Some(Uint128::zero()));
 
     // price 11% above its EMA (> 10%)
     p.set_pyth_feed(
@@ -343,6 +345,7 @@ fn refused_pyth_prices_stop_borrows_but_liquidation_prices_survive_what_they_may
             reason: "price is zero".into(),
         },
     );
+    // a zero print is a broken feed, not a worth: the position cannot be judged on it
     assert!(p
         .query::<market::PositionResponse>(
             &p.market,
@@ -414,7 +417,9 @@ fn level_one_stops_borrows_while_repays_and_deposits_go_on() {
     let (alice, guardian, owner) = (p.user("alice"), p.guardian.clone(), p.owner.clone());
     p.execute_market(
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 1 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::NoBorrows,
+        },
         &[],
     )
     .unwrap();
@@ -422,7 +427,7 @@ fn level_one_stops_borrows_while_repays_and_deposits_go_on() {
     assert_error(
         &err,
         ContractError::CircuitOpen {
-            level: 1,
+            level: CircuitLevel::NoBorrows,
             action: "borrow".into(),
         },
     );
@@ -433,7 +438,9 @@ fn level_one_stops_borrows_while_repays_and_deposits_go_on() {
     let err = p
         .execute_market(
             &guardian,
-            &market::ExecuteMsg::SetCircuitLevel { level: 0 },
+            &market::ExecuteMsg::SetCircuitLevel {
+                level: CircuitLevel::Normal,
+            },
             &[],
         )
         .unwrap_err();
@@ -446,7 +453,9 @@ fn level_one_stops_borrows_while_repays_and_deposits_go_on() {
     );
     p.execute_market(
         &owner,
-        &market::ExecuteMsg::SetCircuitLevel { level: 0 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Normal,
+        },
         &[],
     )
     .unwrap();
@@ -465,7 +474,9 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     );
     p.execute_market(
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 2 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::NoCollateralWithdrawals,
+        },
         &[],
     )
     .unwrap();
@@ -473,7 +484,7 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     assert_error(
         &err,
         ContractError::CircuitOpen {
-            level: 2,
+            level: CircuitLevel::NoCollateralWithdrawals,
             action: "withdrawing collateral that backs debt".into(),
         },
     );
@@ -481,7 +492,9 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     p.withdraw(&bob, QUOTE, Some(1_000_000)).unwrap();
     p.execute_market(
         &guardian,
-        &market::ExecuteMsg::SetCircuitLevel { level: 3 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Halt,
+        },
         &[],
     )
     .unwrap();
@@ -489,8 +502,8 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     assert_error(
         &err,
         ContractError::CircuitOpen {
-            level: 3,
-            action: "withdraw".into(),
+            level: CircuitLevel::Halt,
+            action: "withdraw or change collateral".into(),
         },
     );
     p.set_price(ATOM, dec("4.9"));
@@ -498,7 +511,7 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     assert_error(
         &err,
         ContractError::CircuitOpen {
-            level: 3,
+            level: CircuitLevel::Halt,
             action: "liquidate".into(),
         },
     );
@@ -507,7 +520,9 @@ fn level_two_keeps_collateral_that_backs_debt_and_level_three_halts_all_but_depo
     // lifting the halt starts the grace period: borrowers top up before liquidations resume
     p.execute_market(
         &owner,
-        &market::ExecuteMsg::SetCircuitLevel { level: 0 },
+        &market::ExecuteMsg::SetCircuitLevel {
+            level: CircuitLevel::Normal,
+        },
         &[],
     )
     .unwrap();

@@ -98,7 +98,7 @@ pub fn execute(
             recipient,
         ),
         ExecuteMsg::Reset { lot_id } => reset::reset(deps, env, info, lot_id),
-        ExecuteMsg::ClaimKeeperPay { denoms } => keeper::claim(deps, info, denoms),
+        ExecuteMsg::ClaimKeeperPay { denoms } => keeper::claim(deps, env, info, denoms),
         ExecuteMsg::UpdateParams { params } => admin::update_params(deps, info, params),
         ExecuteMsg::ProposeOwner { owner } => admin::propose_owner(deps, info, owner),
         ExecuteMsg::AcceptOwner {} => admin::accept_owner(deps, info),

@@ -1,5 +1,6 @@
 //! The auction's one error type: every failure a caller can cause, with the values behind it.
 
+use ballast_types::circuit::{CircuitLevel, CircuitStop};
 use ballast_types::funds::FundsMismatch;
 use ballast_types::math::MathError;
 use ballast_types::oracle::PriceError;
@@ -9,6 +10,9 @@ use thiserror::Error;
 
 #[derive(Error, Debug)]
 pub enum ContractError {
+    #[error("the market's circuit level {level} forbids {action}")]
+    CircuitOpen { level: CircuitLevel, action: String },
+
     #[error("{0}")]
     Std(#[from] StdError),
 
@@ -93,6 +97,22 @@ impl From<FundsMismatch> for ContractError {
         ContractError::InvalidFunds {
             expected: m.expected,
             got: m.got,
+        }
+    }
+}
+
+impl From<CircuitStop> for ContractError {
+    fn from(stop: CircuitStop) -> Self {
+        match stop {
+            CircuitStop::Level { level, action } => ContractError::CircuitOpen {
+                level,
+                action: action.name().to_string(),
+            },
+            // Only `Liquidate` waits out the grace period, and it is the market's.
+            CircuitStop::Grace { resume_at } => ContractError::CircuitOpen {
+                level: CircuitLevel::Normal,
+                action: format!("act before {resume_at}"),
+            },
         }
     }
 }

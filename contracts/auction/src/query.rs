@@ -7,10 +7,11 @@ use cw_storage_plus::Bound;
 use ballast_types::auction::{
     ConfigResponse, InAuctionResponse, KeeperPayResponse, Lot, LotResponse, LotsResponse,
 };
+use ballast_types::circuit::CircuitState;
 use ballast_types::page_limit;
 
 use crate::error::ContractResult;
-use crate::execute::{load_lot, lot_view};
+use crate::execute::{load_lot, lot_view, market_circuit};
 use crate::state::{
     ACTIVE_LOTS, CONFIG, IN_AUCTION_BY_DENOM, IN_AUCTION_TOTAL, LOTS, NEXT_LOT_ID, PARAMS,
 };
@@ -26,8 +27,13 @@ pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     })
 }
 
-pub fn lot_response(lot_id: u64, lot: &Lot, now: u64) -> ContractResult<LotResponse> {
-    let (current_price, status) = lot_view(lot, now)?;
+pub fn lot_response(
+    lot_id: u64,
+    lot: &Lot,
+    now: u64,
+    circuit: &CircuitState,
+) -> ContractResult<LotResponse> {
+    let (current_price, status) = lot_view(lot, now, circuit)?;
     let tab = lot.debt.checked_add(lot.penalty).unwrap_or(Uint128::MAX);
     Ok(LotResponse {
         lot_id,
@@ -48,7 +54,8 @@ pub fn lot_response(lot_id: u64, lot: &Lot, now: u64) -> ContractResult<LotRespo
 
 pub fn lot(deps: Deps, env: &Env, lot_id: u64) -> ContractResult<LotResponse> {
     let lot = load_lot(deps.storage, lot_id)?;
-    lot_response(lot_id, &lot, env.block.time.seconds())
+    let circuit = market_circuit(&deps.querier, &CONFIG.load(deps.storage)?.market)?;
+    lot_response(lot_id, &lot, env.block.time.seconds(), &circuit)
 }
 
 /// Every lot, by id.
@@ -59,6 +66,7 @@ pub fn lots(
     limit: Option<u32>,
 ) -> ContractResult<LotsResponse> {
     let now = env.block.time.seconds();
+    let circuit = market_circuit(&deps.querier, &CONFIG.load(deps.storage)?.market)?;
     let lots = LOTS
         .range(
             deps.storage,
@@ -69,7 +77,7 @@ pub fn lots(
         .take(page_limit(limit))
         .map(|item| {
             let (id, lot) = item?;
-            lot_response(id, &lot, now)
+            lot_response(id, &lot, now, &circuit)
         })
         .collect::<ContractResult<Vec<_>>>()?;
     Ok(LotsResponse { lots })
@@ -83,6 +91,7 @@ pub fn active_lots(
     limit: Option<u32>,
 ) -> ContractResult<LotsResponse> {
     let now = env.block.time.seconds();
+    let circuit = market_circuit(&deps.querier, &CONFIG.load(deps.storage)?.market)?;
     let lots = ACTIVE_LOTS
         .keys(
             deps.storage,
@@ -94,7 +103,7 @@ pub fn active_lots(
         .map(|id| {
             let id = id?;
             let lot = load_lot(deps.storage, id)?;
-            lot_response(id, &lot, now)
+            lot_response(id, &lot, now, &circuit)
         })
         .collect::<ContractResult<Vec<_>>>()?;
     Ok(LotsResponse { lots })

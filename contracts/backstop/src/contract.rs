@@ -81,7 +81,7 @@ pub fn execute(
             penalty_collected,
         ),
         ExecuteMsg::AbsorbLot { lot_id } => cover::absorb_lot(deps, env, info, lot_id),
-        ExecuteMsg::AdlStep { denom, limit } => cover::adl_step(deps, info, denom, limit),
+        ExecuteMsg::AdlStep { denom, limit } => cover::adl_step(deps, env, info, denom, limit),
         ExecuteMsg::SellAbsorbed {
             denom,
             amount,

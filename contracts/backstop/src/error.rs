@@ -1,3 +1,4 @@
+use ballast_types::circuit::{CircuitLevel, CircuitStop};
 use ballast_types::funds::FundsMismatch;
 use ballast_types::math::MathError;
 use ballast_types::oracle::PriceError;
@@ -8,6 +9,9 @@ use thiserror::Error;
 /// Every failure a caller can cause, with the values that caused it.
 #[derive(Error, Debug)]
 pub enum ContractError {
+    #[error("the market's circuit level {level} forbids {action}")]
+    CircuitOpen { level: CircuitLevel, action: String },
+
     #[error("{0}")]
     Std(#[from] StdError),
 
@@ -72,7 +76,7 @@ pub enum ContractError {
     #[error(
         "the market's circuit level is {level}: only the owner may sell absorbed collateral now"
     )]
-    MarketStressed { level: u8 },
+    MarketStressed { level: CircuitLevel },
 
     #[error("the market has no {what} configured")]
     NotWired { what: String },
@@ -89,6 +93,22 @@ impl From<FundsMismatch> for ContractError {
         ContractError::InvalidFunds {
             expected: m.expected,
             got: m.got,
+        }
+    }
+}
+
+impl From<CircuitStop> for ContractError {
+    fn from(stop: CircuitStop) -> Self {
+        match stop {
+            CircuitStop::Level { level, action } => ContractError::CircuitOpen {
+                level,
+                action: action.name().to_string(),
+            },
+            // Only `Liquidate` waits out the grace period, and it is the market's.
+            CircuitStop::Grace { resume_at } => ContractError::CircuitOpen {
+                level: CircuitLevel::Normal,
+                action: format!("act before {resume_at}"),
+            },
         }
     }
 }

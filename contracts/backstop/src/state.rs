@@ -130,6 +130,7 @@ mod tests {
             cap_value: Uint128::new(13),
             start_price: Decimal256::percent(150),
             started_at: 5,
+            paused_at_start: 0,
             resets: 1,
             min_debt: Uint128::new(1),
             status: LotStatus::Failed,

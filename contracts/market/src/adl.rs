@@ -56,17 +56,32 @@ pub fn scores(
     Ok(out)
 }
 
+/// How a change refiles an account's supplies in the ADL index.
+#[derive(Clone, Copy)]
+pub enum Filing<'a> {
+    /// Every supply keeps its bucket and only the filed amount follows its balance (deposits
+    /// and repays only lower a score, so a stale entry overestimates and never lets an account
+    /// dodge ADL). A new supply of an account with debt joins its lowest filing: its score is
+    /// the account's leverage with no yield yet, at most that of any other supply it files.
+    Kept,
+    /// As `Kept`, except that the supply of this denom leaves the index (an ADL candidate that
+    /// could not be judged).
+    KeptExcept(&'a str),
+    /// Every supply is refiled by its fresh score; a denom without one leaves the index.
+    Scored {
+        params: &'a AdlParams,
+        scores: &'a SmallMap<Decimal>,
+    },
+}
+
 /// Brings the index in line with an account's change from `before` (as stored) to `after`.
-/// With `scores`, every supply is (re)filed by its fresh score; without, a supply keeps its
-/// bucket and only the filed amount follows its balance (deposits and repays only lower a
-/// score, so a stale entry overestimates and never lets an account dodge ADL).
+/// Only the gate (`crate::gate`) calls it, on the way to storing the account.
 pub fn sync(
     storage: &mut dyn Storage,
     account_addr: &Addr,
     before: &Account,
     after: &mut Account,
-    params: Option<&AdlParams>,
-    scores: Option<&SmallMap<Decimal>>,
+    filing: Filing,
 ) -> ContractResult<()> {
     let mut denoms: Vec<String> = before
         .supplies
@@ -86,12 +101,19 @@ pub fn sync(
         let (new_bucket, new_score) = if new_scaled.is_zero() || !has_debt {
             (None, None)
         } else {
-            match (scores, params) {
-                (Some(scores), Some(params)) => match scores.get(&denom) {
+            match filing {
+                Filing::Scored { params, scores } => match scores.get(&denom) {
                     Some(s) => (Some(params.bucket_of(*s)), Some(*s)),
                     None => (None, None),
                 },
-                _ => (kept_bucket, None),
+                Filing::KeptExcept(dropped) if dropped == denom => (None, None),
+                Filing::Kept | Filing::KeptExcept(_) if before.supply(&denom).is_none() => {
+                    match lowest_filing(storage, account_addr, before)? {
+                        Some((bucket, score)) => (Some(bucket), Some(score)),
+                        None => (None, None),
+                    }
+                }
+                Filing::Kept | Filing::KeptExcept(_) => (kept_bucket, None),
             }
         };
         let old_score = match old {
@@ -119,6 +141,27 @@ pub fn sync(
     Ok(())
 }
 
+/// The account's lowest filed (bucket, score) as stored, if it has any filing.
+fn lowest_filing(
+    storage: &dyn Storage,
+    account_addr: &Addr,
+    stored: &Account,
+) -> ContractResult<Option<(u8, Decimal)>> {
+    let Some(position) = stored
+        .supplies
+        .iter()
+        .filter(|p| p.adl_bucket.is_some())
+        .min_by_key(|p| p.adl_bucket)
+    else {
+        return Ok(None);
+    };
+    let bucket = position.adl_bucket.unwrap_or_default();
+    let score = ADL_INDEX
+        .may_load(storage, (&position.denom, bucket, account_addr))?
+        .unwrap_or_default();
+    Ok(Some((bucket, score)))
+}
+
 fn adjust_bucket(
     storage: &mut dyn Storage,
     denom: &str,
@@ -131,7 +174,7 @@ fn adjust_bucket(
         .may_load(storage, key)?
         .unwrap_or_default();
     let next = if add {
-        current + scaled
+        crate::ledger::checked_add(current, scaled)?
     } else {
         current.saturating_sub(scaled)
     };

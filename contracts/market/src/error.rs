@@ -1,3 +1,4 @@
+use ballast_types::circuit::{CircuitLevel, CircuitStop};
 use ballast_types::funds::FundsMismatch;
 use ballast_types::math::MathError;
 use ballast_types::oracle::PriceError;
@@ -90,7 +91,7 @@ pub enum ContractError {
     ZeroAmount {},
 
     #[error("circuit level {level} forbids {action}")]
-    CircuitOpen { level: u8, action: String },
+    CircuitOpen { level: CircuitLevel, action: String },
 
     #[error(
         "oracle circuit of {denom} is open until {closes_at}: no new borrows against it or of it"
@@ -99,6 +100,9 @@ pub enum ContractError {
 
     #[error("withdrawals of {denom} are gated while its deficit of {deficit} is pending")]
     WithdrawGated { denom: String, deficit: Uint128 },
+
+    #[error("{account}'s collateral cannot be seized now: {reason}")]
+    CollateralGated { account: String, reason: String },
 
     #[error("{account} is not liquidatable: health factor {health_factor}")]
     NotLiquidatable {
@@ -158,8 +162,10 @@ pub enum ContractError {
     #[error("limit must be between 1 and {max}, got {limit}")]
     InvalidLimit { limit: u32, max: u32 },
 
-    #[error("circuit level must be 0 to 3, got {level}")]
-    InvalidCircuitLevel { level: u8 },
+    #[error(
+        "the automatic breaker may raise no_borrows or no_collateral_withdrawals, got {level}"
+    )]
+    InvalidCircuitLevel { level: CircuitLevel },
 
     #[error("no ownership transfer is pending")]
     NoPendingOwner {},
@@ -179,6 +185,18 @@ impl From<FundsMismatch> for ContractError {
         ContractError::InvalidFunds {
             expected: m.expected,
             got: m.got,
+        }
+    }
+}
+
+impl From<CircuitStop> for ContractError {
+    fn from(stop: CircuitStop) -> Self {
+        match stop {
+            CircuitStop::Level { level, action } => ContractError::CircuitOpen {
+                level,
+                action: action.name().to_string(),
+            },
+            CircuitStop::Grace { resume_at } => ContractError::GracePeriod { resume_at },
         }
     }
 }

@@ -10,7 +10,7 @@ use ballast_types::math::{
 
 use crate::error::ContractResult;
 use crate::ledger::{debt_amount, supply_amount, Ledger};
-use crate::prices::Prices;
+use crate::prices::{Prices, Refusal};
 use crate::state::Account;
 
 /// One holding valued at a price, with the weight it carries (a threshold or an LTV).
@@ -59,6 +59,8 @@ pub struct Valuation {
     /// Σ collateral value × liquidation threshold.
     pub weighted_collateral: Decimal256,
     pub debt_value: Decimal256,
+    /// Collateral denoms counted as zero (their price says they are worth nothing).
+    pub zeroed: Vec<String>,
 }
 
 impl Valuation {
@@ -71,6 +73,7 @@ impl Valuation {
             collateral_value: c.value,
             weighted_collateral: c.weighted,
             debt_value: d.value,
+            zeroed: vec![],
         })
     }
 
@@ -104,32 +107,57 @@ impl Valuation {
 }
 
 /// Values the account's collateral-enabled supply and its debt at the prices given, with
-/// liquidation thresholds in force at the ledger's time.
+/// liquidation thresholds in force at the ledger's time. Supply that is not collateral needs no
+/// price. Collateral whose price counts as zero for `prices.kind` (`Prices::collateral`) is left
+/// out and named in `zeroed`; a debt without a price fails the valuation.
 pub fn valuation(ledger: &Ledger, account: &Account, prices: &Prices) -> ContractResult<Valuation> {
     let mut collateral = vec![];
+    let mut zeroed = vec![];
     for position in account
         .supplies
         .iter()
         .filter(|p| p.collateral && !p.scaled.is_zero())
     {
+        let Some(price) = prices.collateral(&position.denom)? else {
+            zeroed.push(position.denom.clone());
+            continue;
+        };
         let asset = ledger.get(&position.denom)?;
         collateral.push(Holding {
             denom: position.denom.clone(),
             amount: supply_amount(ledger, account, &position.denom)?,
-            price: prices.price(&position.denom)?,
+            price: price.price,
             weight: asset.liquidation_threshold(ledger.now),
         });
     }
+    let mut valuation =
+        Valuation::from_holdings(collateral, debt_holdings(ledger, account, prices, false)?)?;
+    valuation.zeroed = zeroed;
+    Ok(valuation)
+}
+
+/// The account's debts at their prices (`conservative`: price + k·conf, for borrowing power).
+fn debt_holdings(
+    ledger: &Ledger,
+    account: &Account,
+    prices: &Prices,
+    conservative: bool,
+) -> ContractResult<Vec<Holding>> {
     let mut debts = vec![];
     for position in account.debts.iter().filter(|p| !p.scaled.is_zero()) {
+        let price = prices.get(&position.denom)?;
         debts.push(Holding {
             denom: position.denom.clone(),
             amount: debt_amount(ledger, account, &position.denom)?,
-            price: prices.price(&position.denom)?,
+            price: if conservative {
+                price.debt_price()
+            } else {
+                price.price
+            },
             weight: Decimal::one(),
         });
     }
-    Ok(Valuation::from_holdings(collateral, debts)?)
+    Ok(debts)
 }
 
 /// Borrowing power and debt at Default prices, conservatively valued.
@@ -139,6 +167,9 @@ pub struct Capacity {
     pub borrow_power: Decimal256,
     /// Σ debt × (price + k·conf).
     pub debt_value: Decimal256,
+    /// Collateral counted as zero because its Default price was refused or its circuit is
+    /// open, with the first such refusal (what a failed check reports).
+    pub zeroed: Option<Refusal>,
 }
 
 impl Capacity {
@@ -152,33 +183,34 @@ impl Capacity {
     }
 }
 
+/// Borrowing power at `prices` (Default): collateral whose price is refused, or whose oracle
+/// circuit is open, counts as zero, so it neither blocks nor backs a borrow; a debt without a
+/// price fails the check.
 pub fn capacity(ledger: &Ledger, account: &Account, prices: &Prices) -> ContractResult<Capacity> {
     let mut collateral = vec![];
+    let mut zeroed = None;
     for position in account
         .supplies
         .iter()
         .filter(|p| p.collateral && !p.scaled.is_zero())
     {
+        let Some(price) = prices.collateral(&position.denom)? else {
+            zeroed = zeroed.or_else(|| prices.refusal(&position.denom).cloned());
+            continue;
+        };
         let asset = ledger.get(&position.denom)?;
         collateral.push(Holding {
             denom: position.denom.clone(),
             amount: supply_amount(ledger, account, &position.denom)?,
-            price: prices.get(&position.denom)?.collateral_price(),
+            price: price.collateral_price(),
             weight: asset.params().max_ltv,
         });
     }
-    let mut debts = vec![];
-    for position in account.debts.iter().filter(|p| !p.scaled.is_zero()) {
-        debts.push(Holding {
-            denom: position.denom.clone(),
-            amount: debt_amount(ledger, account, &position.denom)?,
-            price: prices.get(&position.denom)?.debt_price(),
-            weight: Decimal::one(),
-        });
-    }
+    let debts = debt_holdings(ledger, account, prices, true)?;
     Ok(Capacity {
         borrow_power: totals(&collateral)?.weighted,
         debt_value: totals(&debts)?.value,
+        zeroed,
     })
 }
 
@@ -243,12 +275,14 @@ mod tests {
         let cap = Capacity {
             borrow_power: d("700"),
             debt_value: d("700"),
+            zeroed: None,
         };
         assert!(cap.is_within());
         assert_eq!(cap.headroom(), Decimal256::zero());
         let over = Capacity {
             borrow_power: d("700"),
             debt_value: d("700.000000000000000001"),
+            zeroed: None,
         };
         assert!(!over.is_within());
     }

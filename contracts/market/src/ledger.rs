@@ -13,7 +13,7 @@ use ballast_types::math::{dec_div, mul_dec, scaled, uint_to_dec, MathError, Roun
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    Account, AssetConfig, AssetState, DebtPosition, SupplyPosition, ASSETS, ASSET_STATES,
+    Account, AssetConfig, AssetState, DebtPosition, SupplyPosition, ASSETS, ASSET_STATES, DEFICITS,
 };
 
 /// An asset as one action sees it: configuration, and books accrued to the block time.
@@ -256,8 +256,19 @@ fn weighted_entry(
     Ok(dec_div(weighted, total, Rounding::Down)?)
 }
 
+/// `denom`'s deficit, when one is pending.
+pub fn pending_deficit(storage: &dyn Storage, denom: &str) -> ContractResult<Option<Uint128>> {
+    Ok(DEFICITS
+        .may_load(storage, denom)?
+        .map(|d| d.amount)
+        .filter(|a| !a.is_zero()))
+}
+
 /// Takes `amount` (`None` = all) of the account's supply of `denom` out of the pool: the tokens
-/// leave the pool's cash. Returns the amount taken.
+/// leave the pool's cash. Returns the amount taken. This is the one way supply leaves at par
+/// (withdraw, a lot's collateral, dust to the backstop), so the deficit gate is here: while
+/// `denom` has a deficit pending, its suppliers may not run ahead of the known loss by any
+/// path.
 pub fn remove_supply(
     ledger: &mut Ledger,
     storage: &dyn Storage,
@@ -266,6 +277,12 @@ pub fn remove_supply(
     denom: &str,
     amount: Option<Uint128>,
 ) -> ContractResult<Uint128> {
+    if let Some(deficit) = pending_deficit(storage, denom)? {
+        return Err(ContractError::WithdrawGated {
+            denom: denom.to_string(),
+            deficit,
+        });
+    }
     settle_social_claims(ledger, storage, account, denom)?;
     let asset = ledger.load(storage, denom)?;
     let index = asset.state.liquidity_index;

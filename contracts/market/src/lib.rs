@@ -5,6 +5,7 @@ pub mod adl;
 pub mod contract;
 pub mod error;
 pub mod execute;
+pub mod gate;
 pub mod health;
 pub mod interest;
 pub mod ledger;

@@ -3,17 +3,18 @@
 use cosmwasm_std::{Decimal256, Deps, Env, Order, StdResult, Uint128};
 use cw_storage_plus::Bound;
 
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{
     AdlQueueEntry, AdlQueueResponse, AssetResponse, AssetsResponse, CircuitLevelResponse,
     CoinValue, Config, DeficitResponse, DeficitsResponse, LiquidatableAccount,
-    LiquidatableResponse, PositionResponse, SupplyValue,
+    LiquidatableResponse, PositionResponse, SupplyValue, UnpricedAccount,
 };
 use ballast_types::math::{dec_saturating, dec_to_uint, scaled, value_of, Rounding};
 use ballast_types::oracle::PriceKind;
 use ballast_types::page_limit;
 
-use crate::error::ContractResult;
-use crate::execute::effective_level;
+use crate::error::{ContractError, ContractResult};
+use crate::gate::health_denoms;
 use crate::health::{capacity, valuation};
 use crate::ledger::{account_denoms, debt_amount, load_account_with_claims, supply_amount, Ledger};
 use crate::prices::Prices;
@@ -96,10 +97,14 @@ pub fn position(deps: Deps, env: &Env, account: String) -> ContractResult<Positi
     let mut supply = vec![];
     for p in &balances.supplies {
         let amount = supply_amount(&ledger, &balances, &p.denom)?;
+        let value = match prices.price(&p.denom) {
+            Ok(price) => Some(dec_to_uint(value_of(amount, price)?, Rounding::Down)?),
+            Err(_) => None,
+        };
         supply.push(SupplyValue {
             denom: p.denom.clone(),
             amount,
-            value: dec_to_uint(value_of(amount, prices.price(&p.denom)?)?, Rounding::Down)?,
+            value,
             collateral: p.collateral,
         });
     }
@@ -114,18 +119,17 @@ pub fn position(deps: Deps, env: &Env, account: String) -> ContractResult<Positi
     }
     let health = valuation(&ledger, &balances, &prices)?;
     let health_factor = health.health_factor()?;
-    // Borrowing power uses Default prices; when one is refused, there is no figure to give.
-    let max_borrow_value = match Prices::load(
+    // Borrowing power uses Default prices (collateral without one counts as zero); when a
+    // debt's is refused, there is no figure to give.
+    let default_prices = Prices::load(
         &deps.querier,
         &config.oracle,
-        &denoms,
+        &health_denoms(&balances),
         PriceKind::Default,
         now,
-    ) {
-        Ok(default_prices) => Some(dec_to_uint(
-            capacity(&ledger, &balances, &default_prices)?.headroom(),
-            Rounding::Down,
-        )?),
+    )?;
+    let max_borrow_value = match capacity(&ledger, &balances, &default_prices) {
+        Ok(capacity) => Some(dec_to_uint(capacity.headroom(), Rounding::Down)?),
         Err(_) => None,
     };
     Ok(PositionResponse {
@@ -170,22 +174,23 @@ pub fn liquidatable(
     let mut ledger = Ledger::new(now);
     let mut prices = Prices::empty(PriceKind::Liquidation);
     let mut accounts = vec![];
+    let mut unpriced = vec![];
     for addr in scanned {
         let stored = ACCOUNTS.may_load(deps.storage, addr)?.unwrap_or_default();
         let account = current_account(deps, &mut ledger, &stored)?;
-        // An account whose price is unavailable cannot be liquidated now; skip it.
-        if prices
-            .ensure(
-                &deps.querier,
-                &config.oracle,
-                &account_denoms(&account),
-                now,
-            )
-            .is_err()
-        {
-            continue;
-        }
-        let health = valuation(&ledger, &account, &prices)?;
+        prices.ensure(&deps.querier, &config.oracle, &health_denoms(&account), now)?;
+        let health = match valuation(&ledger, &account, &prices) {
+            Ok(health) => health,
+            // Not skipped: a keeper that can cure the refusal (a Pyth update) needs to know.
+            Err(ContractError::Price(refused)) => {
+                unpriced.push(UnpricedAccount {
+                    account: addr.to_string(),
+                    reason: refused.to_string(),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(hf) = health.health_factor()? {
             if hf < Decimal256::one() {
                 accounts.push(LiquidatableAccount {
@@ -198,6 +203,7 @@ pub fn liquidatable(
     }
     Ok(LiquidatableResponse {
         accounts,
+        unpriced,
         next: if more {
             scanned.last().map(|a| a.to_string())
         } else {
@@ -208,18 +214,18 @@ pub fn liquidatable(
 
 pub fn circuit_level(deps: Deps, env: &Env) -> ContractResult<CircuitLevelResponse> {
     let now = env.block.time.seconds();
-    let config = CONFIG.load(deps.storage)?;
     let circuit = CIRCUIT.may_load(deps.storage)?.unwrap_or_default();
-    let liquidations_resume_at = circuit
-        .halt_lifted_at
-        .map(|t| t.saturating_add(config.grace_period))
-        .filter(|t| now < *t);
+    let liquidations_resume_at = circuit.resume_at.filter(|t| now < *t);
     let auto_active = circuit.auto_until.is_some_and(|u| now < u);
     Ok(CircuitLevelResponse {
-        level: effective_level(&circuit, now),
+        level: circuit.level_at(now),
         raised_at: circuit.raised_at,
         liquidations_resume_at,
-        auto_level: if auto_active { circuit.auto_level } else { 0 },
+        auto_level: if auto_active {
+            circuit.auto_level
+        } else {
+            CircuitLevel::Normal
+        },
         auto_until: circuit.auto_until.filter(|_| auto_active),
     })
 }

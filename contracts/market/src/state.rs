@@ -5,11 +5,13 @@
 //! serde names: a chain charges 30 gas per byte written, and these are written on every action.
 
 use cosmwasm_std::{Addr, Coin, Decimal, Decimal256, Uint128};
-use cw_storage_plus::{Item, Map};
+use cw_storage_plus::Map;
 use serde::{Deserialize, Serialize};
 
 use ballast_types::market::AssetParams;
-pub use ballast_types::market::{ASSET_LIST, CONFIG, DEFICITS, PENDING_DEFICITS};
+pub use ballast_types::market::{
+    CircuitState, ASSET_LIST, CIRCUIT, CONFIG, DEFICITS, PENDING_DEFICITS,
+};
 use ballast_types::math::Ramp;
 
 /// An asset's configuration: what the owner sets, and the ramp of a lowered threshold.
@@ -117,17 +119,6 @@ pub struct LotRecord {
     pub debt: Uint128,
 }
 
-/// Circuit levels. The level in force is the higher of the manual and the automatic one.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
-pub struct CircuitState {
-    pub level: u8,
-    pub raised_at: Option<u64>,
-    /// When a halt (level 3) was last lifted: liquidations wait `grace_period` after it.
-    pub halt_lifted_at: Option<u64>,
-    pub auto_level: u8,
-    pub auto_until: Option<u64>,
-}
-
 /// Where an ADL step continues inside a denom's top bucket.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct AdlCursor {
@@ -143,7 +134,6 @@ pub const ACCOUNTS: Map<&Addr, Account> = Map::new("accounts");
 /// Accounts that owe debt: what `Liquidatable` scans.
 pub const BORROWERS: Map<&Addr, ()> = Map::new("borrowers");
 pub const LOTS: Map<u64, LotRecord> = Map::new("lots");
-pub const CIRCUIT: Item<CircuitState> = Item::new("circuit");
 /// ADL index: (denom, bucket, account) → score.
 pub const ADL_INDEX: Map<(&str, u8, &Addr), Decimal> = Map::new("adl_index");
 /// Scaled supply filed per (denom, bucket), for pro-rata write-downs.

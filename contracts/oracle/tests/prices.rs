@@ -122,7 +122,7 @@ fn a_price_too_small_to_show_in_the_quote_is_unavailable() {
     s.set_source(ATOM, source);
     assert_error(
         &s.price(ATOM, LIQUIDATION).unwrap_err(),
-        PriceError::PriceUnavailable {
+        PriceError::NoValue {
             denom: ATOM.into(),
             reason: "price is zero after conversion".into(),
         },

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use ballast_types::auction::{AuctionParams, InAuctionResponse, LotKind, LotResponse, LotStatus};
 use ballast_types::backstop::BackstopParams;
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::amount_u128;
 use ballast_types::market::{
     AdlQueueEntry, CircuitLevelResponse, DeficitResponse, LiquidatableAccount, PositionResponse,
@@ -21,10 +22,16 @@ use cosmwasm_std::{Coin, Decimal, Decimal256, Uint128};
 // Liquidations
 // ---------------------------------------------------------------------------------------------
 
-/// Whether the market accepts `Liquidate` at `now`: not at circuit level 3 (halt), and not while
-/// the grace period after a halt runs.
+/// Whether the market is halted: every value-moving message of every contract (bids, resets,
+/// ADL, keeper pay, liquidations) would fail, so a keeper sends none.
+pub fn halted(circuit: &CircuitLevelResponse) -> bool {
+    circuit.level.stops(GatedAction::AuctionBidOrReset)
+}
+
+/// Whether the market accepts `Liquidate` at `now`: not while the level in force stops it (a
+/// halt), and not while the grace period after a halt runs.
 pub fn liquidations_allowed(circuit: &CircuitLevelResponse, now: u64) -> bool {
-    if circuit.level >= 3 {
+    if circuit.level.stops(GatedAction::Liquidate) {
         return false;
     }
     match circuit.liquidations_resume_at {
@@ -427,6 +434,7 @@ pub fn stale_scores(
 mod tests {
     use super::*;
     use ballast_types::auction::Curve;
+    use ballast_types::circuit::CircuitLevel;
     use ballast_types::market::{CoinValue, SupplyValue};
     use cosmwasm_std::coin;
     use std::str::FromStr;
@@ -487,7 +495,7 @@ mod tests {
                 .map(|(d, a)| SupplyValue {
                     denom: d.to_string(),
                     amount: Uint128::new(*a),
-                    value: Uint128::new(*a),
+                    value: Some(Uint128::new(*a)),
                     collateral: true,
                 })
                 .collect(),
@@ -598,16 +606,16 @@ mod tests {
     #[test]
     fn circuit_halt_and_grace_period_stop_liquidations() {
         let mut c = CircuitLevelResponse {
-            level: 2,
+            level: CircuitLevel::NoCollateralWithdrawals,
             raised_at: Some(1),
             liquidations_resume_at: None,
-            auto_level: 0,
+            auto_level: CircuitLevel::Normal,
             auto_until: None,
         };
         assert!(liquidations_allowed(&c, 100));
-        c.level = 3;
+        c.level = CircuitLevel::Halt;
         assert!(!liquidations_allowed(&c, 100));
-        c.level = 0;
+        c.level = CircuitLevel::Normal;
         c.liquidations_resume_at = Some(200);
         assert!(!liquidations_allowed(&c, 199));
         assert!(liquidations_allowed(&c, 200));

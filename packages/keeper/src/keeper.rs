@@ -333,6 +333,16 @@ impl Keeper {
             dust_value: config.dust_value,
         };
 
+        let circuit: CircuitLevelResponse =
+            query(chain, &registry.market, &market::QueryMsg::CircuitLevel {})?;
+        if decide::halted(&circuit) {
+            report
+                .skipped
+                .push("the market is halted: nothing moves until it is lifted".into());
+            self.totals.add(&report.counters);
+            return Ok(report);
+        }
+
         let phases: [(&str, bool, Phase); 6] = [
             (
                 "refresh prices",

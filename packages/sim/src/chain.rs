@@ -95,7 +95,7 @@ pub fn first_key(text: &[u8]) -> String {
     }
 }
 
-const EMPTY_PAGE: &[u8] = br#"{"accounts":[],"next":null}"#;
+const EMPTY_PAGE: &[u8] = br#"{"accounts":[],"unpriced":[],"next":null}"#;
 
 /// `InProcessChain` with recording and the scan gate.
 pub struct SimChain<'a, 'c> {
@@ -180,6 +180,7 @@ impl SimChain<'_, '_> {
                 }
                 let page = ballast_types::market::LiquidatableResponse {
                     accounts: remembered.clone(),
+                    unpriced: vec![],
                     next: None,
                 };
                 return serde_json::to_vec(&page).map_err(|e| ChainError::Encode(e.to_string()));

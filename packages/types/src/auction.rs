@@ -220,6 +220,10 @@ pub struct Lot {
     pub cap_value: Uint128,
     pub start_price: Decimal256,
     pub started_at: u64,
+    /// The market's auction-clock pause (`CircuitState::clock_paused`) when the lot started or
+    /// was last reset: a halt since then does not age the lot.
+    #[serde(default)]
+    pub paused_at_start: u64,
     pub resets: u32,
     pub min_debt: Uint128,
     pub status: LotStatus,

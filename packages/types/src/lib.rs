@@ -6,6 +6,7 @@
 
 pub mod auction;
 pub mod backstop;
+pub mod circuit;
 pub mod funds;
 pub mod market;
 pub mod math;

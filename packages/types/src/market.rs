@@ -4,14 +4,12 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Coin, Decimal, Decimal256, Uint128};
 use cw_storage_plus::{Item, Map};
 
+pub use crate::circuit::{CircuitLevel, CircuitState, CIRCUIT};
 pub use crate::math::InterestModel;
 use crate::math::Ramp;
 
 /// The largest liquidation penalty an asset may carry.
 pub const MAX_LIQUIDATION_PENALTY: Decimal = Decimal::percent(30);
-/// Circuit levels: 1 no new borrows; 2 also no withdrawals of collateral that backs debt;
-/// 3 halt (only deposits and repays).
-pub const MAX_CIRCUIT_LEVEL: u8 = 3;
 /// The longest grace period after a halt (Aave's unpause grace).
 pub const MAX_GRACE_PERIOD: u64 = 4 * 3600;
 
@@ -101,7 +99,7 @@ pub enum ExecuteMsg {
     },
     /// Guardian raises, owner lowers (or raises).
     SetCircuitLevel {
-        level: u8,
+        level: CircuitLevel,
     },
     /// Owner: every field optional, `None` keeps the current value.
     UpdateConfig {
@@ -134,7 +132,7 @@ pub enum ExecuteMsg {
     },
     /// Backstop only: raises the automatic circuit level until `until` (fund drawdown).
     TripBreaker {
-        level: u8,
+        level: CircuitLevel,
         until: u64,
     },
     /// Anyone: sends the reserves accrued so far (as far as cash allows) to the backstop.
@@ -272,7 +270,9 @@ pub struct AssetsResponse {
 pub struct SupplyValue {
     pub denom: String,
     pub amount: Uint128,
-    pub value: Uint128,
+    /// At the Liquidation price; `None` when the denom has none (supply that is not collateral
+    /// needs no price, and collateral the oracle says is worthless counts as zero).
+    pub value: Option<Uint128>,
     pub collateral: bool,
 }
 
@@ -307,9 +307,19 @@ pub struct LiquidatableAccount {
     pub debt_value: Uint128,
 }
 
+/// An indebted account the scan could not judge: a price its health needs was refused (a
+/// stale Pyth price is cured by pushing an update in the same transaction as `Liquidate`).
+#[cw_serde]
+pub struct UnpricedAccount {
+    pub account: String,
+    pub reason: String,
+}
+
 #[cw_serde]
 pub struct LiquidatableResponse {
     pub accounts: Vec<LiquidatableAccount>,
+    /// Accounts of this page that could not be judged, and why: none is skipped silently.
+    pub unpriced: Vec<UnpricedAccount>,
     /// Pass as `start_after` for the next page; `None` when the scan is complete.
     pub next: Option<String>,
 }
@@ -317,12 +327,12 @@ pub struct LiquidatableResponse {
 #[cw_serde]
 pub struct CircuitLevelResponse {
     /// The level in force: the higher of the manual and the automatic level.
-    pub level: u8,
+    pub level: CircuitLevel,
     pub raised_at: Option<u64>,
     /// Set while liquidations wait out the grace period after a halt.
     pub liquidations_resume_at: Option<u64>,
     /// The automatic level (fund drawdown) and when it lapses.
-    pub auto_level: u8,
+    pub auto_level: CircuitLevel,
     pub auto_until: Option<u64>,
 }
 

@@ -404,6 +404,12 @@ pub enum PriceError {
     #[error("price of {denom} is unavailable: {reason}")]
     PriceUnavailable { denom: String, reason: String },
 
+    /// The source answers with a positive price, and it is below the smallest step the
+    /// conversion can express (less than 10^-18 quote units per smallest unit): the denom is
+    /// worth less than anything the protocol can count.
+    #[error("price of {denom} has no value: {reason}")]
+    NoValue { denom: String, reason: String },
+
     #[error("price of {denom} has too wide a confidence interval: conf {conf} on price {price} exceeds {max_confidence}")]
     PriceLowConfidence {
         denom: String,
@@ -419,6 +425,21 @@ pub enum PriceError {
         ema_price: Decimal256,
         max_deviation: Decimal,
     },
+}
+
+impl PriceError {
+    /// Whether the refusal says the denom is worth nothing, rather than that its worth is not
+    /// known now: no source at all (the owner removed it), or a positive price too small to
+    /// express (`NoValue`). Such collateral counts as zero in a liquidation. Any other refusal
+    /// blocks the judgement instead: a stale price is cured by fresh data (valuing it at zero
+    /// would let a keeper that withheld a pull update liquidate a healthy account), and a zero
+    /// or negative print is a broken feed, not a worth.
+    pub fn means_worthless(&self) -> bool {
+        matches!(
+            self,
+            PriceError::NoSource { .. } | PriceError::NoValue { .. }
+        )
+    }
 }
 
 /// A validated price together with what conservative valuation needs.
@@ -499,6 +520,9 @@ fn unavailable(denom: &str, reason: impl Into<String>) -> PriceError {
     }
 }
 
+/// A zero or negative price (or EMA) is a broken print, not a worth: it is refused
+/// (`PriceUnavailable`) and blocks what needs it until a good price is pushed. Valuing it as
+/// nothing would let one bad print liquidate every account holding the denom.
 fn positive(denom: &str, what: &str, price: &PythPrice) -> Result<u64, PriceError> {
     if price.price < 0 {
         return Err(unavailable(
@@ -543,7 +567,10 @@ pub fn validate_pyth_feed(
     let price = convert_pyth_value(raw_price, current.expo, quote_decimals, denom_decimals)
         .ok_or_else(|| unavailable(denom, "price conversion overflows"))?;
     if price.is_zero() {
-        return Err(unavailable(denom, "price is zero after conversion"));
+        return Err(PriceError::NoValue {
+            denom: denom.to_string(),
+            reason: "price is zero after conversion".into(),
+        });
     }
     let conf = convert_pyth_value(current.conf, current.expo, quote_decimals, denom_decimals)
         .ok_or_else(|| unavailable(denom, "confidence conversion overflows"))?;
@@ -649,24 +676,47 @@ pub fn query_prices(
     kind: PriceKind,
     now: u64,
 ) -> Result<Vec<ResolvedPrice>, PriceError> {
+    query_price_results(querier, oracle, denoms, kind, now)?
+        .into_iter()
+        .map(|(_, result)| result)
+        .collect()
+}
+
+/// One denom's price, or why it has none.
+pub type DenomPrice = (String, Result<ResolvedPrice, PriceError>);
+
+/// Like `query_prices`, but one denom's refusal does not refuse the others: each denom comes
+/// back with its own result. Fails only when the oracle's config cannot be read.
+pub fn query_price_results(
+    querier: &QuerierWrapper,
+    oracle: &Addr,
+    denoms: &[String],
+    kind: PriceKind,
+    now: u64,
+) -> Result<Vec<DenomPrice>, PriceError> {
     if denoms.is_empty() {
         return Ok(vec![]);
     }
     let config = CONFIG
         .query(querier, oracle.clone())
         .map_err(|e| unavailable("*", format!("oracle config unreadable: {e}")))?;
-    denoms
+    Ok(denoms
         .iter()
         .map(|denom| {
-            let source = SOURCES
+            let result = SOURCES
                 .query(querier, oracle.clone(), denom.as_str())
-                .map_err(|e| unavailable(denom, format!("oracle source unreadable: {e}")))?
-                .ok_or_else(|| PriceError::NoSource {
-                    denom: denom.clone(),
-                })?;
-            resolve_price(querier, denom, &source, config.quote_decimals, kind, now)
+                .map_err(|e| unavailable(denom, format!("oracle source unreadable: {e}")))
+                .and_then(|source| {
+                    source.ok_or_else(|| PriceError::NoSource {
+                        denom: denom.clone(),
+                    })
+                })
+                .and_then(|source| {
+                    resolve_price(querier, denom, &source, config.quote_decimals, kind, now)
+                });
+            (denom.clone(), result)
         })
-        .collect()
+        .collect())
 }
 
 /// Reads one denom's circuit record with a raw query (`None` when the denom has no circuit).

@@ -7,17 +7,18 @@
 //! keeper claims, and its event says how much was owed and paid.
 
 use cosmwasm_std::{
-    to_json_binary, Addr, Attribute, Coin, Decimal256, DepsMut, MessageInfo, Order, Response,
+    to_json_binary, Addr, Attribute, Coin, Decimal256, DepsMut, Env, MessageInfo, Order, Response,
     StdResult, Storage, Uint128, WasmMsg,
 };
 
 use ballast_types::auction::AuctionParams;
 use ballast_types::backstop::ExecuteMsg as BackstopMsg;
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::no_funds;
 use ballast_types::math::{dec256, div_dec, mul_dec, MathError, Rounding};
 
 use crate::error::{ContractError, ContractResult};
-use crate::execute::market_config;
+use crate::execute::{market_circuit, market_config};
 use crate::state::{CONFIG, KEEPER_OWED};
 
 /// `⌊tip / debt_price⌋ + ⌊chip × debt⌋` in the debt denom: `tip` is in quote units, converted
@@ -73,11 +74,14 @@ pub fn owed(storage: &dyn Storage, keeper: &Addr) -> StdResult<Vec<Coin>> {
 /// from its fund as far as it holds it.
 pub fn claim(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     denoms: Option<Vec<String>>,
 ) -> ContractResult<Response> {
     no_funds(&info)?;
     let config = CONFIG.load(deps.storage)?;
+    market_circuit(&deps.querier, &config.market)?
+        .ensure_allows(env.block.time.seconds(), GatedAction::PayOut)?;
     let backstop = market_config(&deps.querier, &config.market)?
         .backstop
         .ok_or(ContractError::NoBackstop {})?;

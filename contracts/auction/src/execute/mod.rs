@@ -11,8 +11,10 @@ pub mod start;
 use cosmwasm_std::{Addr, Coin, Decimal256, QuerierWrapper, Storage, Uint128};
 
 use ballast_types::auction::{AuctionParams, Lot, LotStatus};
+use ballast_types::circuit::{CircuitState, CIRCUIT};
 use ballast_types::market::{Config as MarketConfig, CONFIG as MARKET_CONFIG};
 use ballast_types::math::{dec_div, MathError, Rounding};
+use ballast_types::may_query_item;
 use ballast_types::oracle::{query_prices, PriceKind};
 
 use crate::curve::{needs_reset, price_at};
@@ -58,13 +60,29 @@ pub(crate) fn load_lot(storage: &dyn Storage, lot_id: u64) -> ContractResult<Lot
         .ok_or(ContractError::UnknownLot { lot_id })
 }
 
+/// The market's circuit state (levels and the auction-clock pause), read raw.
+pub(crate) fn market_circuit(
+    querier: &QuerierWrapper,
+    market: &Addr,
+) -> ContractResult<CircuitState> {
+    Ok(may_query_item(querier, market, &CIRCUIT)?.unwrap_or_default())
+}
+
 /// The lot's price at `now` and its status then: an `Active` lot that is older than its tail,
-/// below its cusp, or at a zero price `NeedsReset`. Closed lots have no price (zero).
-pub(crate) fn lot_view(lot: &Lot, now: u64) -> ContractResult<(Decimal256, LotStatus)> {
+/// below its cusp, or at a zero price `NeedsReset`. Closed lots have no price (zero). A lot's
+/// age leaves out the time the market's halts paused the auction clocks since it started.
+pub(crate) fn lot_view(
+    lot: &Lot,
+    now: u64,
+    circuit: &CircuitState,
+) -> ContractResult<(Decimal256, LotStatus)> {
     if lot.status != LotStatus::Active {
         return Ok((Decimal256::zero(), lot.status));
     }
-    let elapsed = now.saturating_sub(lot.started_at);
+    let paused = circuit
+        .clock_paused(now)
+        .saturating_sub(lot.paused_at_start);
+    let elapsed = now.saturating_sub(lot.started_at).saturating_sub(paused);
     let price = price_at(lot.start_price, &lot.curve, elapsed)?;
     let status = if needs_reset(lot.start_price, price, lot.cusp, lot.tail, elapsed) {
         LotStatus::NeedsReset

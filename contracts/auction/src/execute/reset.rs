@@ -8,6 +8,7 @@ use cosmwasm_std::{
 
 use ballast_types::auction::{Lot, LotKind, LotStatus};
 use ballast_types::backstop::ExecuteMsg as BackstopMsg;
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::no_funds;
 use ballast_types::market::ExecuteMsg as MarketMsg;
 use ballast_types::math::{mul_dec, MathError, Rounding};
@@ -16,8 +17,8 @@ use crate::curve::start_price;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::keeper::{accrue, keeper_pay_amount};
 use crate::execute::{
-    backstop_of, coins, fmt_coin, load_lot, lot_view, market_config, oracle_prices, release_caps,
-    status_name,
+    backstop_of, coins, fmt_coin, load_lot, lot_view, market_circuit, market_config, oracle_prices,
+    release_caps, status_name,
 };
 use crate::state::{ACTIVE_LOTS, CONFIG, LOTS, OPEN_SALES, PARAMS};
 
@@ -31,7 +32,10 @@ pub fn reset(deps: DepsMut, env: Env, info: MessageInfo, lot_id: u64) -> Contrac
         });
     }
     let now = env.block.time.seconds();
-    let (price, status) = lot_view(&lot, now)?;
+    let config = CONFIG.load(deps.storage)?;
+    let circuit = market_circuit(&deps.querier, &config.market)?;
+    circuit.ensure_allows(now, GatedAction::AuctionBidOrReset)?;
+    let (price, status) = lot_view(&lot, now, &circuit)?;
     if status != LotStatus::NeedsReset {
         return Err(ContractError::CannotReset { lot_id });
     }
@@ -39,7 +43,6 @@ pub fn reset(deps: DepsMut, env: Env, info: MessageInfo, lot_id: u64) -> Contrac
         return fail(deps, env, info, lot_id, lot);
     }
 
-    let config = CONFIG.load(deps.storage)?;
     let market = market_config(&deps.querier, &config.market)?;
     let params = PARAMS.load(deps.storage)?;
     let prices = oracle_prices(
@@ -56,6 +59,7 @@ pub fn reset(deps: DepsMut, env: Env, info: MessageInfo, lot_id: u64) -> Contrac
     let old_start = lot.start_price;
     lot.start_price = start;
     lot.started_at = now;
+    lot.paused_at_start = circuit.clock_paused(now);
     lot.resets += 1;
     LOTS.save(deps.storage, lot_id, &lot)?;
 

@@ -5,13 +5,15 @@
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response, Uint128};
 
 use ballast_types::auction::{Lot, LotKind, LotStatus};
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::one_coin;
 use ballast_types::math::{dec_to_uint, value_of, Rounding};
 
 use crate::curve::start_price;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::{
-    backstop_of, fmt_coin, market_config, next_id, oracle_prices, reserve_caps, unauthorized,
+    backstop_of, fmt_coin, market_circuit, market_config, next_id, oracle_prices, reserve_caps,
+    unauthorized,
 };
 use crate::state::{ACTIVE_LOTS, CONFIG, LOTS, NEXT_LOT_ID, OPEN_SALES, PARAMS};
 
@@ -28,6 +30,9 @@ pub fn start_sale(
         return Err(unauthorized(&info.sender, "start sales"));
     }
     let (collateral_denom, collateral) = one_coin(&info)?;
+    let now = env.block.time.seconds();
+    let circuit = market_circuit(&deps.querier, &config.market)?;
+    circuit.ensure_allows(now, GatedAction::SellAbsorbedByOwner)?;
     let lot_id = NEXT_LOT_ID.load(deps.storage)?;
     if proceeds_denom.is_empty() || proceeds_denom == collateral_denom {
         return Err(ContractError::InvalidLot {
@@ -35,7 +40,6 @@ pub fn start_sale(
             reason: format!("cannot sell {collateral_denom} for {proceeds_denom:?}"),
         });
     }
-    let now = env.block.time.seconds();
     let prices = oracle_prices(
         &deps.querier,
         &market.oracle,
@@ -64,6 +68,7 @@ pub fn start_sale(
         cap_value,
         start_price: start,
         started_at: now,
+        paused_at_start: circuit.clock_paused(now),
         resets: 0,
         min_debt: Uint128::zero(),
         status: LotStatus::Active,

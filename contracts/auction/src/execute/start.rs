@@ -9,7 +9,7 @@ use ballast_types::math::{dec_to_uint, value_of, MathError, Rounding};
 use crate::curve::start_price;
 use crate::error::{ContractError, ContractResult};
 use crate::execute::keeper::{accrue, keeper_pay_amount};
-use crate::execute::{fmt_coin, next_id, reserve_caps, unauthorized};
+use crate::execute::{fmt_coin, market_circuit, next_id, reserve_caps, unauthorized};
 use crate::state::{ACTIVE_LOTS, CONFIG, LOTS, NEXT_LOT_ID, PARAMS};
 
 /// The fields of `ExecuteMsg::StartAuction`.
@@ -85,6 +85,7 @@ pub fn start_auction(
         cap_value,
         start_price: start,
         started_at: now,
+        paused_at_start: market_circuit(&deps.querier, &config.market)?.clock_paused(now),
         resets: 0,
         min_debt: msg.min_debt,
         status: LotStatus::Active,

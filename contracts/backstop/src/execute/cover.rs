@@ -7,15 +7,16 @@ use cosmwasm_std::{
 };
 
 use ballast_types::auction::{ExecuteMsg as AuctionMsg, LotKind, LotStatus};
+use ballast_types::circuit::{CircuitLevel, GatedAction};
 use ballast_types::funds::{amount_u128, describe, no_funds};
-use ballast_types::market::{
-    CircuitLevelResponse, ExecuteMsg as MarketMsg, QueryMsg as MarketQuery, DEFICITS,
-};
+use ballast_types::market::{ExecuteMsg as MarketMsg, DEFICITS};
 use ballast_types::math::{dec256, mul_dec, Rounding};
 use ballast_types::oracle::query_circuit;
 
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{fund_balances, market_config, price_of, unauthorized, value_of_balances};
+use crate::execute::{
+    ensure_market_allows, fund_balances, market_config, price_of, unauthorized, value_of_balances,
+};
 use crate::state::{
     Absorbed, Config, HighWaterMark, ABSORBED, AUCTION_LOTS, CONFIG, HIGH_WATER_MARK, PARAMS,
     STAKE_POOL,
@@ -81,12 +82,14 @@ pub fn cover_shortfall(
         deps,
         &env,
         &config,
-        &denom,
-        amount,
-        &borrower,
-        &sent,
-        penalty_collected,
-        None,
+        LossReport {
+            denom: &denom,
+            amount,
+            borrower: &borrower,
+            collateral: &sent,
+            penalty_collected,
+            lot_id: None,
+        },
     )
 }
 
@@ -150,12 +153,14 @@ pub fn absorb_lot(
         deps,
         &env,
         &config,
-        &lot.debt_denom,
-        lot.debt,
-        &lot.borrower,
-        &sent,
-        lot.penalty_collected,
-        Some(lot_id),
+        LossReport {
+            denom: &lot.debt_denom,
+            amount: lot.debt,
+            borrower: &lot.borrower,
+            collateral: &sent,
+            penalty_collected: lot.penalty_collected,
+            lot_id: Some(lot_id),
+        },
     )
 }
 
@@ -196,85 +201,147 @@ fn add_absorbed(
     Ok(())
 }
 
-/// The waterfall for one loss: pays the market, books what the fund keeps and what the stakers
-/// lose, and checks the fund's drawdown.
-#[allow(clippy::too_many_arguments)]
+/// One loss as reported to the backstop: a recognised shortfall, or a failed lot (`lot_id`).
+struct LossReport<'a> {
+    denom: &'a str,
+    amount: Uint128,
+    borrower: &'a Addr,
+    collateral: &'a [Coin],
+    penalty_collected: Uint128,
+    lot_id: Option<u64>,
+}
+
+/// The waterfall for one loss. Plan (the loss and the pools at Liquidation prices), apply (the
+/// pure `waterfall::cover`), commit (what the fund keeps, what the stakers lose, the absorbed
+/// records and the drawdown mark), respond: `ApplyCover` to the market first, then the
+/// drawdown breaker when it trips.
 fn run_cover(
     deps: DepsMut,
     env: &Env,
     config: &Config,
-    denom: &str,
-    amount: Uint128,
-    borrower: &Addr,
-    collateral: &[Coin],
-    penalty_collected: Uint128,
-    lot_id: Option<u64>,
+    report: LossReport,
 ) -> ContractResult<Response> {
     let now = env.block.time.seconds();
+    let denom = report.denom;
+    // Plan.
     let params = PARAMS.load(deps.storage)?;
     let mut pool = STAKE_POOL.may_load(deps.storage)?.unwrap_or_default();
-    let balances = fund_balances(deps.as_ref(), env, config, collateral)?;
+    let balances = fund_balances(deps.as_ref(), env, config, report.collateral)?;
     let price = |d: &str| price_of(&deps.querier, &config.oracle, d, now);
+    let holding = |d: &str, amount: Uint128| Holding {
+        denom: d.to_string(),
+        amount,
+        price: price(d),
+    };
     let loss = Loss {
         denom: denom.to_string(),
-        amount,
+        amount: report.amount,
         price: price(denom),
-        collateral: collateral
+        collateral: report
+            .collateral
             .iter()
-            .map(|c| Holding {
-                denom: c.denom.clone(),
-                amount: amount_u128(c).unwrap_or_default(),
-                price: price(&c.denom),
-            })
+            .map(|c| holding(&c.denom, amount_u128(c).unwrap_or_default()))
             .collect(),
-        penalty_collected,
+        penalty_collected: report.penalty_collected,
     };
     let pools = Pools {
-        fund: balances
-            .iter()
-            .map(|(d, a)| Holding {
-                denom: d.clone(),
-                amount: *a,
-                price: price(d),
-            })
-            .collect(),
+        fund: balances.iter().map(|(d, a)| holding(d, *a)).collect(),
         max_cover_per_event: params.max_cover_per_event,
-        stake: Holding {
-            denom: params.stake_denom.clone(),
-            amount: pool.tokens,
-            price: price(&params.stake_denom),
-        },
+        stake: holding(&params.stake_denom, pool.tokens),
     };
+    // Apply.
     let outcome = cover(&loss, &pools)?;
-
+    // Commit.
     for (d, kept) in &outcome.kept {
         add_absorbed(deps.storage, d, *kept, denom)?;
     }
     pool.tokens -= outcome.stake_loss;
     STAKE_POOL.save(deps.storage, &pool)?;
+    let drawdown = record_drawdown(deps, config, &params, now, denom, &balances, &outcome)?;
 
+    // Respond.
     let mut funds = vec![(denom.to_string(), outcome.cash)];
     funds.extend(outcome.in_kind.iter().cloned());
     let funds = normalize(&funds);
     let mut messages: Vec<CosmosMsg> = vec![];
-    if lot_id.is_some() || !funds.is_empty() {
+    if report.lot_id.is_some() || !funds.is_empty() {
         messages.push(
             WasmMsg::Execute {
                 contract_addr: config.market.to_string(),
                 msg: to_json_binary(&MarketMsg::ApplyCover {
                     denom: denom.to_string(),
-                    borrower: borrower.to_string(),
-                    lot_id,
+                    borrower: report.borrower.to_string(),
+                    lot_id: report.lot_id,
                 })?,
                 funds,
             }
             .into(),
         );
     }
+    if drawdown.tripped {
+        messages.push(
+            WasmMsg::Execute {
+                contract_addr: config.market.to_string(),
+                msg: to_json_binary(&MarketMsg::TripBreaker {
+                    level: CircuitLevel::NoBorrows,
+                    until: now + params.drawdown_window,
+                })?,
+                funds: vec![],
+            }
+            .into(),
+        );
+    }
+    Ok(Response::new()
+        .add_messages(messages)
+        .add_attribute(
+            "action",
+            if report.lot_id.is_some() {
+                "absorb_lot"
+            } else {
+                "cover_shortfall"
+            },
+        )
+        .add_attribute("denom", denom)
+        .add_attribute("borrower", report.borrower.as_str())
+        .add_attribute("loss", report.amount)
+        .add_attribute(
+            "lot_id",
+            report.lot_id.map(|i| i.to_string()).unwrap_or_default(),
+        )
+        .add_attribute("from_collateral", outcome.from_collateral)
+        .add_attribute("from_penalty", outcome.from_penalty)
+        .add_attribute("from_fund", outcome.from_fund)
+        .add_attribute("from_stake", outcome.from_stake)
+        .add_attribute("stake_loss", outcome.stake_loss)
+        .add_attribute("in_kind", describe(&normalize(&outcome.in_kind)))
+        .add_attribute("kept", describe(&normalize(&outcome.kept)))
+        .add_attribute("deficit", outcome.deficit)
+        .add_attribute("fund_value_before", drawdown.value_before)
+        .add_attribute("fund_value_after", drawdown.value_after)
+        .add_attribute("drawdown_breaker", drawdown.tripped.to_string()))
+}
 
-    // Drawdown: the fund's value against its high-water mark inside the window.
-    let value_before = value_of_balances(&deps.querier, &config.oracle, now, &balances)?;
-    let mut after = balances.clone();
+/// The fund's value before and after a loss, and whether the drawdown breaker trips.
+struct Drawdown {
+    value_before: Uint128,
+    value_after: Uint128,
+    tripped: bool,
+}
+
+/// Records the fund after a loss: what it gave away can no longer be sold as absorbed (nor keep
+/// stakers' exits gated), and its value against the high-water mark inside the window decides
+/// the drawdown breaker.
+fn record_drawdown(
+    deps: DepsMut,
+    config: &Config,
+    params: &ballast_types::backstop::BackstopParams,
+    now: u64,
+    denom: &str,
+    balances: &[(String, Uint128)],
+    outcome: &crate::waterfall::Cover,
+) -> ContractResult<Drawdown> {
+    let value_before = value_of_balances(&deps.querier, &config.oracle, now, balances)?;
+    let mut after = balances.to_vec();
     for (d, a) in after.iter_mut() {
         if d == denom {
             *a = a.saturating_sub(outcome.from_penalty + outcome.from_fund);
@@ -286,8 +353,6 @@ fn run_cover(
             *a += *kept;
         }
     }
-    // Absorbed collateral is part of the fund: what the fund gave away (cash or in kind) can no
-    // longer be sold, nor keep stakers' exits gated.
     for (d, held) in &after {
         cap_absorbed(deps.storage, d, *held)?;
     }
@@ -305,51 +370,17 @@ fn run_cover(
         dec256(cosmwasm_std::Decimal::one() - params.max_drawdown),
         Rounding::Up,
     )?;
-    let tripped = !mark.value.is_zero() && value_after < floor;
-    if tripped {
-        messages.push(
-            WasmMsg::Execute {
-                contract_addr: config.market.to_string(),
-                msg: to_json_binary(&MarketMsg::TripBreaker {
-                    level: 1,
-                    until: now + params.drawdown_window,
-                })?,
-                funds: vec![],
-            }
-            .into(),
-        );
-    }
-
-    Ok(Response::new()
-        .add_messages(messages)
-        .add_attribute(
-            "action",
-            if lot_id.is_some() {
-                "absorb_lot"
-            } else {
-                "cover_shortfall"
-            },
-        )
-        .add_attribute("denom", denom)
-        .add_attribute("borrower", borrower.as_str())
-        .add_attribute("loss", amount)
-        .add_attribute("lot_id", lot_id.map(|i| i.to_string()).unwrap_or_default())
-        .add_attribute("from_collateral", outcome.from_collateral)
-        .add_attribute("from_penalty", outcome.from_penalty)
-        .add_attribute("from_fund", outcome.from_fund)
-        .add_attribute("from_stake", outcome.from_stake)
-        .add_attribute("stake_loss", outcome.stake_loss)
-        .add_attribute("in_kind", describe(&normalize(&outcome.in_kind)))
-        .add_attribute("kept", describe(&normalize(&outcome.kept)))
-        .add_attribute("deficit", outcome.deficit)
-        .add_attribute("fund_value_before", value_before)
-        .add_attribute("fund_value_after", value_after)
-        .add_attribute("drawdown_breaker", tripped.to_string()))
+    Ok(Drawdown {
+        value_before,
+        value_after,
+        tripped: !mark.value.is_zero() && value_after < floor,
+    })
 }
 
 /// Keeper: one bounded ADL step, forwarded to the market where the index lives.
 pub fn adl_step(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     denom: String,
     limit: u32,
@@ -362,6 +393,12 @@ pub fn adl_step(
         });
     }
     let config = CONFIG.load(deps.storage)?;
+    ensure_market_allows(
+        &deps.querier,
+        &config,
+        env.block.time.seconds(),
+        GatedAction::AdlStep,
+    )?;
     let pending = DEFICITS
         .query(&deps.querier, config.market.clone(), denom.as_str())?
         .map(|d| d.amount)
@@ -400,8 +437,14 @@ pub fn sell_absorbed(
         return Err(ContractError::ZeroAmount {});
     }
     let config = CONFIG.load(deps.storage)?;
+    let now = env.block.time.seconds();
+    ensure_market_allows(
+        &deps.querier,
+        &config,
+        now,
+        GatedAction::SellAbsorbedByOwner,
+    )?;
     if info.sender != config.owner {
-        let now = env.block.time.seconds();
         if let Some(circuit) = query_circuit(&deps.querier, &config.oracle, &denom)? {
             if circuit.is_open(now, price_of(&deps.querier, &config.oracle, &denom, now)) {
                 return Err(ContractError::SaleBlocked { denom });
@@ -409,11 +452,14 @@ pub fn sell_absorbed(
         }
         // Nor while the market is stressed (a circuit level, manual or the fund's drawdown):
         // the fund keeps what it absorbed until the market can take it.
-        let level: CircuitLevelResponse = deps
-            .querier
-            .query_wasm_smart(&config.market, &MarketQuery::CircuitLevel {})?;
-        if level.level > 0 {
-            return Err(ContractError::MarketStressed { level: level.level });
+        let stressed = ensure_market_allows(
+            &deps.querier,
+            &config,
+            now,
+            GatedAction::SellAbsorbedByAnyone,
+        );
+        if let Err(ContractError::CircuitOpen { level, .. }) = stressed {
+            return Err(ContractError::MarketStressed { level });
         }
     }
     let mut entry = ABSORBED.may_load(deps.storage, &denom)?.ok_or_else(|| {

@@ -8,6 +8,7 @@ pub mod stake;
 use cosmwasm_std::{Addr, Coin, Decimal256, Deps, Env, QuerierWrapper, Uint128};
 
 use ballast_types::auction::OPEN_SALES;
+use ballast_types::circuit::{GatedAction, CIRCUIT};
 use ballast_types::market::{ASSET_LIST, PENDING_DEFICITS};
 use ballast_types::math::{dec_to_uint, value_of, Rounding};
 use ballast_types::may_query_item;
@@ -118,7 +119,20 @@ pub(crate) fn value_of_balances(
 
 /// Stakers may not exit while a deficit is pending or absorbed collateral is unsold
 /// (Exact rule 6): they are first loss, and a known loss must reach them first.
-pub(crate) fn ensure_exit_open(deps: Deps, config: &Config) -> ContractResult<()> {
+/// Refuses `action` when the market's circuit level stops it (read raw from the market).
+pub(crate) fn ensure_market_allows(
+    querier: &cosmwasm_std::QuerierWrapper,
+    config: &Config,
+    now: u64,
+    action: GatedAction,
+) -> ContractResult<()> {
+    let circuit = may_query_item(querier, &config.market, &CIRCUIT)?.unwrap_or_default();
+    Ok(circuit.ensure_allows(now, action)?)
+}
+
+/// Stakers may leave only when no loss is pending or unsold, and not during a halt.
+pub(crate) fn ensure_exit_open(deps: Deps, config: &Config, now: u64) -> ContractResult<()> {
+    ensure_market_allows(&deps.querier, config, now, GatedAction::PayOut)?;
     let pending = may_query_item(&deps.querier, &config.market, &PENDING_DEFICITS)?.unwrap_or(0);
     if pending > 0 {
         return Err(ContractError::ExitGated {

@@ -67,7 +67,7 @@ pub fn unstake(
         return Err(ContractError::ZeroAmount {});
     }
     let config = CONFIG.load(deps.storage)?;
-    ensure_exit_open(deps.as_ref(), &config)?;
+    ensure_exit_open(deps.as_ref(), &config, env.block.time.seconds())?;
     let params = PARAMS.load(deps.storage)?;
     let mut staker = STAKERS
         .may_load(deps.storage, &info.sender)?
@@ -96,7 +96,7 @@ pub fn unstake(
 pub fn claim(deps: DepsMut, env: Env, info: MessageInfo) -> ContractResult<Response> {
     no_funds(&info)?;
     let config = CONFIG.load(deps.storage)?;
-    ensure_exit_open(deps.as_ref(), &config)?;
+    ensure_exit_open(deps.as_ref(), &config, env.block.time.seconds())?;
     let params = PARAMS.load(deps.storage)?;
     let now = env.block.time.seconds();
     let mut staker = STAKERS

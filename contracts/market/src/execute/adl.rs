@@ -2,27 +2,27 @@
 //! supplier is left.
 
 use cosmwasm_std::{
-    Addr, BankMsg, Coin, Decimal256, DepsMut, Env, Event, MessageInfo, Response, Storage, Uint128,
-    Uint256,
+    Addr, BankMsg, Coin, Decimal256, DepsMut, Env, Event, MessageInfo, Response, Uint128, Uint256,
 };
 
 use ballast_types::backstop::AdlParams;
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::{amount_u128, describe, no_funds};
-use ballast_types::market::{Config, Deficit};
+use ballast_types::market::Deficit;
 use ballast_types::math::{dec256, dec_div, mul_dec, uint_to_dec, value_of, Rounding};
 use ballast_types::oracle::PriceKind;
 
 use crate::adl::{self, in_kind_share, max_write_down, next_candidate, top_bucket};
 use crate::error::{ContractError, ContractResult};
 use crate::execute::cover::save_deficit;
-use crate::execute::{adl_params, load_account, store_account, unauthorized};
+use crate::execute::unauthorized;
+use crate::gate::{health_denoms, AccountChange, Books, Change};
 use crate::health::valuation;
 use crate::ledger::{
-    account_denoms, add_supply, debt_amount, load_account_with_claims, remove_debt, supply_amount,
-    write_down_supply, Ledger,
+    add_supply, debt_amount, remove_debt, supply_amount, write_down_supply, Ledger,
 };
 use crate::prices::Prices;
-use crate::state::{AdlCursor, ADL_CURSORS, CONFIG, DEFICITS};
+use crate::state::{AdlCursor, ADL_CURSORS, DEFICITS};
 
 /// The most accounts one ADL step may touch.
 pub const MAX_ADL_LIMIT: u32 = 50;
@@ -36,51 +36,36 @@ pub fn poke(
 ) -> ContractResult<Response> {
     no_funds(&info)?;
     let addr = deps.api.addr_validate(&account)?;
-    let config = CONFIG.load(deps.storage)?;
-    let now = env.block.time.seconds();
-    let before = load_account(deps.storage, &addr)?;
-    let mut account = before.clone();
-    let mut ledger = Ledger::new(now);
-    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
-    let params = adl_params(&deps.querier, &config)?;
-    let scores = if account.has_debt() && params.is_some() {
-        let prices = Prices::load(
-            &deps.querier,
-            &config.oracle,
-            &account_denoms(&account),
-            PriceKind::Liquidation,
-            now,
-        )?;
-        let v = valuation(&ledger, &account, &prices)?;
-        adl::scores(&ledger, &account, &v)?
+    let mut books = Books::new(deps, &env)?;
+    let change = books.open(&addr)?;
+    let prices = if change.account.has_debt() && books.adl_params()?.is_some() {
+        Some(books.prices_for(&change.account, PriceKind::Liquidation, &[])?)
     } else {
-        Default::default()
+        None
     };
-    adl::sync(
-        deps.storage,
-        &addr,
-        &before,
-        &mut account,
-        params.as_ref(),
-        Some(&scores),
+    let committed = books.commit(
+        change,
+        Change::Judged {
+            prices: prices.as_ref(),
+            drop: None,
+        },
     )?;
-    ledger.save(deps.storage)?;
-    store_account(deps.storage, &addr, &before, &account)?;
-    let filed = account
+    books.finish()?;
+    let filed = committed
+        .account
         .supplies
         .iter()
         .map(|p| {
             format!(
                 "{}:{}",
                 p.denom,
-                p.adl_bucket
-                    .map(|b| b.to_string())
-                    .unwrap_or_else(|| "-".into())
+                p.adl_bucket.map_or("-".into(), |b| b.to_string())
             )
         })
         .collect::<Vec<_>>()
         .join(",");
-    let scored = scores
+    let scored = committed
+        .scores
         .iter()
         .map(|(d, s)| format!("{d}:{s}"))
         .collect::<Vec<_>>()
@@ -101,27 +86,29 @@ pub fn run_adl(
     limit: u32,
 ) -> ContractResult<Response> {
     no_funds(&info)?;
-    let config = CONFIG.load(deps.storage)?;
-    if config.backstop.as_ref() != Some(&info.sender) {
+    let mut books = Books::new(deps, &env)?;
+    if books.config.backstop.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "run an ADL step"));
     }
+    books.ensure_allows(GatedAction::AdlStep)?;
     if limit == 0 || limit > MAX_ADL_LIMIT {
         return Err(ContractError::InvalidLimit {
             limit,
             max: MAX_ADL_LIMIT,
         });
     }
-    let params =
-        adl_params(&deps.querier, &config)?.ok_or_else(|| ContractError::InvalidConfig {
+    let params = books
+        .adl_params()?
+        .ok_or_else(|| ContractError::InvalidConfig {
             reason: "backstop parameters are unreadable".into(),
         })?;
-    let mut deficit = DEFICITS.may_load(deps.storage, &denom)?.unwrap_or_default();
+    let mut deficit = DEFICITS
+        .may_load(books.storage, &denom)?
+        .unwrap_or_default();
     if deficit.amount.is_zero() {
         return Err(ContractError::NoDeficit { denom });
     }
-    let now = env.block.time.seconds();
-    let mut ledger = Ledger::new(now);
-    ledger.load(deps.storage, &denom)?;
+    books.ledger.load(books.storage, &denom)?;
     let mut prices = Prices::empty(PriceKind::Liquidation);
     let mut response = Response::new()
         .add_attribute("action", "run_adl")
@@ -131,78 +118,33 @@ pub fn run_adl(
     let mut socialized = Uint128::zero();
     let mut messages = vec![];
     while processed < limit && !deficit.amount.is_zero() {
-        let Some((bucket, bucket_scaled)) = top_bucket(deps.storage, &denom, params.buckets.len())?
-        else {
-            let (amount, msgs, event) =
-                socialize(deps.storage, &mut ledger, &denom, &mut deficit, &config)?;
+        let Some(round) = next_round(&mut books, &denom, &params, &deficit)? else {
+            let (amount, msgs, event) = socialize(&mut books, &denom, &mut deficit)?;
             socialized = amount;
             messages.extend(msgs);
             response = response.add_event(event);
             break;
         };
-        let cursor = ADL_CURSORS
-            .may_load(deps.storage, &denom)?
-            .filter(|c| c.bucket == bucket);
-        let candidate = next_candidate(
-            deps.storage,
-            &denom,
-            bucket,
-            cursor.as_ref().map(|c| &c.after),
-        )?;
-        let Some(candidate) = candidate else {
-            if cursor.is_some() {
-                // End of a round through the bucket: the next round recomputes its fraction.
-                ADL_CURSORS.remove(deps.storage, &denom);
-            } else {
-                // A total with no entries behind it cannot happen; repair rather than loop.
-                crate::state::ADL_BUCKET_SUPPLY.remove(deps.storage, (&denom, bucket));
-            }
+        let Some(candidate) = round.candidate.clone() else {
             continue;
         };
-        // The fraction of their supply that this round takes from every account in the bucket:
-        // fixed for the round, so the write-down is pro rata however many steps it takes.
-        let fraction = match &cursor {
-            Some(c) => c.fraction,
-            None => {
-                let index = ledger.load(deps.storage, &denom)?.state.liquidity_index;
-                let bucket_supply = uint_to_dec(bucket_scaled)
-                    .checked_mul(index)
-                    .unwrap_or(Decimal256::MAX);
-                dec_div(uint_to_dec(deficit.amount), bucket_supply, Rounding::Up)?
-                    .min(Decimal256::one())
-            }
-        };
-        ADL_CURSORS.save(
-            deps.storage,
-            &denom,
-            &AdlCursor {
-                bucket,
-                after: candidate.clone(),
-                fraction,
-            },
-        )?;
         processed += 1;
         let outcome = deleverage(
-            deps.storage,
-            &deps.querier,
-            &config,
-            &mut ledger,
+            &mut books,
             &mut prices,
-            &mut deficit,
-            &denom,
-            &candidate,
-            bucket,
-            fraction,
             &params,
+            &round,
+            &mut deficit,
+            &candidate,
         )?;
         written_total += outcome.written;
         response = response.add_event(outcome.event);
     }
     let was_pending = DEFICITS
-        .may_load(deps.storage, &denom)?
+        .may_load(books.storage, &denom)?
         .is_some_and(|d| !d.amount.is_zero());
-    save_deficit(deps.storage, &denom, &deficit, was_pending)?;
-    ledger.save(deps.storage)?;
+    save_deficit(books.storage, &denom, &deficit, was_pending)?;
+    books.finish()?;
     Ok(response
         .add_messages(messages)
         .add_attribute("accounts", processed.to_string())
@@ -211,189 +153,173 @@ pub fn run_adl(
         .add_attribute("deficit", deficit.amount))
 }
 
+/// Where a step stands inside `denom`'s top bucket: the fraction of their supply this round
+/// takes from every account in it, and the next candidate (`None` at the end of a round).
+struct Round {
+    denom: String,
+    bucket: u8,
+    fraction: Decimal256,
+    candidate: Option<Addr>,
+}
+
+/// The round the next candidate belongs to; `None` when no filed supplier is left. The
+/// fraction is fixed for a round, so the write-down is pro rata however many steps it takes.
+fn next_round(
+    books: &mut Books,
+    denom: &str,
+    params: &AdlParams,
+    deficit: &Deficit,
+) -> ContractResult<Option<Round>> {
+    let Some((bucket, bucket_scaled)) = top_bucket(books.storage, denom, params.buckets.len())?
+    else {
+        return Ok(None);
+    };
+    let cursor = ADL_CURSORS
+        .may_load(books.storage, denom)?
+        .filter(|c| c.bucket == bucket);
+    let candidate = next_candidate(
+        books.storage,
+        denom,
+        bucket,
+        cursor.as_ref().map(|c| &c.after),
+    )?;
+    let Some(candidate) = candidate else {
+        if cursor.is_some() {
+            // End of a round through the bucket: the next round recomputes its fraction.
+            ADL_CURSORS.remove(books.storage, denom);
+        } else {
+            // A total with no entries behind it cannot happen; repair rather than loop.
+            crate::state::ADL_BUCKET_SUPPLY.remove(books.storage, (denom, bucket));
+        }
+        return Ok(Some(Round {
+            denom: denom.to_string(),
+            bucket,
+            fraction: Decimal256::zero(),
+            candidate: None,
+        }));
+    };
+    let fraction = match &cursor {
+        Some(c) => c.fraction,
+        None => {
+            let index = books
+                .ledger
+                .load(books.storage, denom)?
+                .state
+                .liquidity_index;
+            let bucket_supply = uint_to_dec(bucket_scaled)
+                .checked_mul(index)
+                .unwrap_or(Decimal256::MAX);
+            dec_div(uint_to_dec(deficit.amount), bucket_supply, Rounding::Up)?
+                .min(Decimal256::one())
+        }
+    };
+    ADL_CURSORS.save(
+        books.storage,
+        denom,
+        &AdlCursor {
+            bucket,
+            after: candidate.clone(),
+            fraction,
+        },
+    )?;
+    Ok(Some(Round {
+        denom: denom.to_string(),
+        bucket,
+        fraction,
+        candidate: Some(candidate),
+    }))
+}
+
 struct Outcome {
     written: Uint128,
     event: Event,
 }
 
-/// Deleverages one candidate: re-files it if its score fell below the bucket; otherwise nets
-/// its supply of `denom` against its own debt of it, writes down its pro-rata share (capped by
-/// `adl_min_hf` and by the deficit), and credits it the matching in-kind collateral.
-#[allow(clippy::too_many_arguments)]
+/// Deleverages one candidate: passes it over if it cannot be judged (a price is refused: it
+/// leaves the index, the step goes on); re-files it if its score fell below the bucket;
+/// otherwise nets its supply of the denom against its own debt of it, writes down its pro-rata
+/// share (capped by `adl_min_hf` and by the deficit), and credits it the matching in-kind
+/// collateral.
 fn deleverage(
-    storage: &mut dyn Storage,
-    querier: &cosmwasm_std::QuerierWrapper,
-    config: &Config,
-    ledger: &mut Ledger,
+    books: &mut Books,
     prices: &mut Prices,
-    deficit: &mut Deficit,
-    denom: &str,
-    candidate: &Addr,
-    bucket: u8,
-    fraction: Decimal256,
     params: &AdlParams,
+    round: &Round,
+    deficit: &mut Deficit,
+    candidate: &Addr,
 ) -> ContractResult<Outcome> {
-    let before = load_account(storage, candidate)?;
-    let mut account = before.clone();
-    // Every claim, not only the one on `denom`: what it is owed counts in its cap, and crediting
-    // in-kind coins below must not settle a claim in a denom whose price is not loaded.
-    load_account_with_claims(ledger, storage, &mut account)?;
+    let denom = round.denom.as_str();
+    let mut change = books.open(candidate)?;
     let in_kind_denoms: Vec<String> = deficit
         .collateral_in_kind
         .iter()
         .map(|c| c.denom.clone())
         .collect();
     for d in &in_kind_denoms {
-        ledger.load(storage, d)?;
+        books.ledger.load(books.storage, d)?;
     }
-    let mut needed = account_denoms(&account);
+    let mut needed = health_denoms(&change.account);
     needed.extend(in_kind_denoms.iter().cloned());
-    prices.ensure(querier, &config.oracle, &needed, ledger.now)?;
-
-    let current = valuation(ledger, &account, prices)?;
-    let scores = adl::scores(ledger, &account, &current)?;
-    let current_bucket = scores.get(denom).map(|s| params.bucket_of(*s));
+    prices.ensure(&books.querier, &books.config.oracle, &needed, books.now())?;
     let event = Event::new("ballast_adl")
         .add_attribute("account", candidate.as_str())
         .add_attribute("denom", denom);
-    if current_bucket.is_none_or(|b| b < bucket) {
-        adl::sync(
-            storage,
-            candidate,
-            &before,
-            &mut account,
-            Some(params),
-            Some(&scores),
+
+    let current = match valuation(&books.ledger, &change.account, prices) {
+        Ok(current) => current,
+        Err(ContractError::Price(refused)) => {
+            books.commit(
+                change,
+                Change::Judged {
+                    prices: None,
+                    drop: Some(denom),
+                },
+            )?;
+            return Ok(Outcome {
+                written: Uint128::zero(),
+                event: event
+                    .add_attribute("passed_over", refused.to_string())
+                    .add_attribute("written_down", "0")
+                    .add_attribute("credited", ""),
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let scores = adl::scores(&books.ledger, &change.account, &current)?;
+    let current_bucket = scores.get(denom).map(|s| params.bucket_of(*s));
+    if current_bucket.is_none_or(|b| b < round.bucket) {
+        books.commit(
+            change,
+            Change::Judged {
+                prices: Some(prices),
+                drop: None,
+            },
         )?;
-        store_account(storage, candidate, &before, &account)?;
         return Ok(Outcome {
             written: Uint128::zero(),
             event: event
                 .add_attribute(
                     "refiled",
-                    current_bucket
-                        .map(|b| b.to_string())
-                        .unwrap_or_else(|| "none".into()),
+                    current_bucket.map_or("none".into(), |b| b.to_string()),
                 )
                 .add_attribute("written_down", "0")
                 .add_attribute("credited", ""),
         });
     }
 
-    let supply = supply_amount(ledger, &account, denom)?;
-    let share = mul_dec(supply, fraction, Rounding::Up)?.min(supply);
-    // A loop unwound at par: supply of the denom against debt of it, no price impact.
-    let owed = debt_amount(ledger, &account, denom)?;
-    let netted = supply.min(owed);
-    if !netted.is_zero() {
-        let removed = remove_debt(
-            ledger,
-            storage,
-            &mut account,
-            candidate.as_str(),
-            denom,
-            Some(netted),
-        )?;
-        write_down_supply(ledger, storage, &mut account, denom, removed)?;
-    }
-    let left = supply_amount(ledger, &account, denom)?;
-    let mut written = share.min(left).min(deficit.amount);
-    if !written.is_zero() {
-        let after_netting = valuation(ledger, &account, prices)?;
-        let denom_weight = if account.supply(denom).is_some_and(|p| p.collateral) {
-            threshold_weight(ledger, prices, denom, Uint128::one())?
-        } else {
-            Decimal256::zero()
-        };
-        let mut in_kind_weighted = Decimal256::zero();
-        let mut in_kind_unit_weights = vec![];
-        for coin in &deficit.collateral_in_kind {
-            // The credit joins the account's position in that denom: it backs the account only
-            // if that position is collateral (a new position is). A supply the account took out
-            // of collateral weighs nothing, or ADL could swap its collateral for it.
-            if account.supply(&coin.denom).is_some_and(|p| !p.collateral) {
-                continue;
-            }
-            let amount = amount_u128(coin).unwrap_or(Uint128::MAX);
-            in_kind_weighted = in_kind_weighted.saturating_add(threshold_weight(
-                ledger,
-                prices,
-                &coin.denom,
-                amount,
-            )?);
-            in_kind_unit_weights.push(threshold_weight(
-                ledger,
-                prices,
-                &coin.denom,
-                Uint128::one(),
-            )?);
-        }
-        let in_kind_weight = dec_div(
-            in_kind_weighted,
-            uint_to_dec(deficit.amount),
-            Rounding::Down,
-        )?;
-        let margin = adl::rounding_margin(denom_weight, &in_kind_unit_weights);
-        if let Some(cap) = max_write_down(
-            after_netting.weighted_collateral,
-            margin,
-            after_netting.debt_value,
-            params.min_hf,
-            denom_weight,
-            in_kind_weight,
-        )? {
-            written = written.min(cap);
-        }
-    }
-
+    let (netted, written) = net_and_size(books, prices, params, round, deficit, &mut change)?;
     let mut credited: Vec<Coin> = vec![];
-    if written.is_zero() {
-        // It can take nothing more: it leaves the index until it acts or is poked.
-        let mut fresh = adl::scores(ledger, &account, &valuation(ledger, &account, prices)?)?;
-        fresh.remove(denom);
-        adl::sync(
-            storage,
-            candidate,
-            &before,
-            &mut account,
-            Some(params),
-            Some(&fresh),
-        )?;
-        if let Some(p) = account.supply_mut(denom) {
-            p.adl_bucket = None;
-        }
-    } else {
-        write_down_supply(ledger, storage, &mut account, denom, written)?;
-        for coin in deficit.collateral_in_kind.clone() {
-            let held = amount_u128(&coin).unwrap_or(Uint128::MAX);
-            let amount = in_kind_share(held, written, deficit.amount)?;
-            if amount.is_zero() {
-                continue;
-            }
-            add_supply(ledger, storage, &mut account, &coin.denom, amount, true)?;
-            if let Some(c) = deficit
-                .collateral_in_kind
-                .iter_mut()
-                .find(|c| c.denom == coin.denom)
-            {
-                c.amount -= Uint256::from(amount);
-            }
-            credited.push(Coin::new(amount, coin.denom));
-        }
-        deficit.collateral_in_kind.retain(|c| !c.amount.is_zero());
-        deficit.amount -= written;
-        let after = valuation(ledger, &account, prices)?;
-        let scores = adl::scores(ledger, &account, &after)?;
-        adl::sync(
-            storage,
-            candidate,
-            &before,
-            &mut account,
-            Some(params),
-            Some(&scores),
-        )?;
+    if !written.is_zero() {
+        credited = write_down_and_credit(books, deficit, &mut change, denom, written)?;
     }
-    store_account(storage, candidate, &before, &account)?;
+    // A candidate that can take nothing more leaves the index until it acts or is poked.
+    books.commit(
+        change,
+        Change::Judged {
+            prices: Some(prices),
+            drop: written.is_zero().then_some(denom),
+        },
+    )?;
     Ok(Outcome {
         written,
         event: event
@@ -403,16 +329,132 @@ fn deleverage(
     })
 }
 
+/// Nets the candidate's supply of the denom against its own debt of it (a loop unwound at par,
+/// no price impact), then sizes its write-down: its share of the round, capped by the deficit
+/// and by `adl_min_hf`. Returns (netted, write-down).
+fn net_and_size(
+    books: &mut Books,
+    prices: &Prices,
+    params: &AdlParams,
+    round: &Round,
+    deficit: &Deficit,
+    change: &mut AccountChange,
+) -> ContractResult<(Uint128, Uint128)> {
+    let denom = round.denom.as_str();
+    let ledger = &mut books.ledger;
+    let account = &mut change.account;
+    let supply = supply_amount(ledger, account, denom)?;
+    let share = mul_dec(supply, round.fraction, Rounding::Up)?.min(supply);
+    let owed = debt_amount(ledger, account, denom)?;
+    let netted = supply.min(owed);
+    if !netted.is_zero() {
+        let removed = remove_debt(
+            ledger,
+            books.storage,
+            account,
+            change.addr.as_str(),
+            denom,
+            Some(netted),
+        )?;
+        write_down_supply(ledger, books.storage, account, denom, removed)?;
+    }
+    let left = supply_amount(ledger, account, denom)?;
+    let mut written = share.min(left).min(deficit.amount);
+    if written.is_zero() {
+        return Ok((netted, written));
+    }
+    let after_netting = valuation(ledger, account, prices)?;
+    let denom_weight = if account.supply(denom).is_some_and(|p| p.collateral) {
+        threshold_weight(ledger, prices, denom, Uint128::one())?
+    } else {
+        Decimal256::zero()
+    };
+    let mut in_kind_weighted = Decimal256::zero();
+    let mut in_kind_unit_weights = vec![];
+    for coin in &deficit.collateral_in_kind {
+        // The credit joins the account's position in that denom: it backs the account only if
+        // that position is collateral (a new position is). A supply the account took out of
+        // collateral weighs nothing, or ADL could swap its collateral for it.
+        if account.supply(&coin.denom).is_some_and(|p| !p.collateral) {
+            continue;
+        }
+        let amount = amount_u128(coin).unwrap_or(Uint128::MAX);
+        in_kind_weighted =
+            in_kind_weighted.saturating_add(threshold_weight(ledger, prices, &coin.denom, amount)?);
+        in_kind_unit_weights.push(threshold_weight(
+            ledger,
+            prices,
+            &coin.denom,
+            Uint128::one(),
+        )?);
+    }
+    let in_kind_weight = dec_div(
+        in_kind_weighted,
+        uint_to_dec(deficit.amount),
+        Rounding::Down,
+    )?;
+    let margin = adl::rounding_margin(denom_weight, &in_kind_unit_weights);
+    if let Some(cap) = max_write_down(
+        after_netting.weighted_collateral,
+        margin,
+        after_netting.debt_value,
+        params.min_hf,
+        denom_weight,
+        in_kind_weight,
+    )? {
+        written = written.min(cap);
+    }
+    Ok((netted, written))
+}
+
+/// Writes `written` of the candidate's supply down and credits it the matching share of the
+/// collateral held in kind (the last write-down takes all that is left).
+fn write_down_and_credit(
+    books: &mut Books,
+    deficit: &mut Deficit,
+    change: &mut AccountChange,
+    denom: &str,
+    written: Uint128,
+) -> ContractResult<Vec<Coin>> {
+    let (ledger, storage, account) = (&mut books.ledger, &mut *books.storage, &mut change.account);
+    write_down_supply(ledger, storage, account, denom, written)?;
+    let mut credited = vec![];
+    for coin in deficit.collateral_in_kind.clone() {
+        let held = amount_u128(&coin).unwrap_or(Uint128::MAX);
+        let amount = in_kind_share(held, written, deficit.amount)?;
+        if amount.is_zero() {
+            continue;
+        }
+        add_supply(ledger, storage, account, &coin.denom, amount, true)?;
+        if let Some(c) = deficit
+            .collateral_in_kind
+            .iter_mut()
+            .find(|c| c.denom == coin.denom)
+        {
+            c.amount -= Uint256::from(amount);
+        }
+        credited.push(Coin::new(amount, coin.denom));
+    }
+    deficit.collateral_in_kind.retain(|c| !c.amount.is_zero());
+    deficit.amount -= written;
+    Ok(credited)
+}
+
 /// What `amount` of `denom` adds to weighted collateral: its value × liquidation threshold,
-/// saturating at `Decimal256::MAX` rather than failing the step.
+/// saturating at `Decimal256::MAX` rather than failing the step. A denom without a price weighs
+/// nothing: in-kind credit so valued cannot raise the cap, and the written-down denom has a
+/// price whenever it counts in the candidate's health.
 fn threshold_weight(
     ledger: &Ledger,
     prices: &Prices,
     denom: &str,
     amount: Uint128,
 ) -> ContractResult<Decimal256> {
+    let Ok(price) = prices.get(denom) else {
+        return Ok(Decimal256::zero());
+    };
     let threshold = dec256(ledger.get(denom)?.liquidation_threshold(ledger.now));
-    Ok(value_of(amount, prices.price(denom)?)?
+    Ok(value_of(amount, price.price)?
         .checked_mul(threshold)
         .unwrap_or(Decimal256::MAX))
 }
@@ -421,14 +463,13 @@ fn threshold_weight(
 /// suppliers through its liquidity index, and the collateral still held in kind is owed to them
 /// pro rata (credited when each supply is next touched or poked).
 fn socialize(
-    storage: &mut dyn Storage,
-    ledger: &mut Ledger,
+    books: &mut Books,
     denom: &str,
     deficit: &mut Deficit,
-    config: &Config,
 ) -> ContractResult<(Uint128, Vec<cosmwasm_std::CosmosMsg>, Event)> {
     let amount = deficit.amount;
-    let asset = ledger.load(storage, denom)?;
+    let config = &books.config;
+    let asset = books.ledger.load(books.storage, denom)?;
     let index_before = asset.state.liquidity_index;
     let total = asset.state.total_supply_scaled;
     let mut unabsorbed = Uint128::zero();

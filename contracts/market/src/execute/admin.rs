@@ -3,12 +3,13 @@
 
 use cosmwasm_std::{Decimal, DepsMut, Env, MessageInfo, Response, Uint128};
 
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::funds::no_funds;
-use ballast_types::market::{AssetParams, Config, MAX_CIRCUIT_LEVEL, MAX_GRACE_PERIOD};
+use ballast_types::market::{AssetParams, Config, MAX_GRACE_PERIOD};
 use ballast_types::math::Ramp;
 
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{effective_level, unauthorized};
+use crate::execute::unauthorized;
 use crate::ledger::Ledger;
 use crate::state::{AssetConfig, AssetState, ASSETS, ASSET_LIST, ASSET_STATES, CIRCUIT, CONFIG};
 
@@ -124,12 +125,9 @@ pub fn set_circuit_level(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    level: u8,
+    level: CircuitLevel,
 ) -> ContractResult<Response> {
     no_funds(&info)?;
-    if level > MAX_CIRCUIT_LEVEL {
-        return Err(ContractError::InvalidCircuitLevel { level });
-    }
     let config = CONFIG.load(deps.storage)?;
     let now = env.block.time.seconds();
     let mut circuit = CIRCUIT.may_load(deps.storage)?.unwrap_or_default();
@@ -146,19 +144,13 @@ pub fn set_circuit_level(
             },
         ));
     }
-    if circuit.level == MAX_CIRCUIT_LEVEL && level < MAX_CIRCUIT_LEVEL {
-        circuit.halt_lifted_at = Some(now);
-    }
-    if raising {
-        circuit.raised_at = Some(now);
-    }
-    circuit.level = level;
+    circuit.set_level(level, now, config.grace_period);
     CIRCUIT.save(deps.storage, &circuit)?;
     Ok(Response::new()
         .add_attribute("action", "set_circuit_level")
         .add_attribute("sender", info.sender)
-        .add_attribute("level", level.to_string())
-        .add_attribute("level_in_force", effective_level(&circuit, now).to_string()))
+        .add_attribute("level", level.name())
+        .add_attribute("level_in_force", circuit.level_at(now).name()))
 }
 
 /// The backstop raises an automatic level (fund drawdown) that lapses at `until`.
@@ -166,7 +158,7 @@ pub fn trip_breaker(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
-    level: u8,
+    level: CircuitLevel,
     until: u64,
 ) -> ContractResult<Response> {
     no_funds(&info)?;
@@ -174,20 +166,20 @@ pub fn trip_breaker(
     if config.backstop.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "trip the automatic breaker"));
     }
-    if level == 0 || level > 2 {
+    if level == CircuitLevel::Normal || level == CircuitLevel::Halt {
         return Err(ContractError::InvalidCircuitLevel { level });
     }
     let now = env.block.time.seconds();
     let mut circuit = CIRCUIT.may_load(deps.storage)?.unwrap_or_default();
     circuit.auto_level = level;
     circuit.auto_until = Some(until.max(now));
-    if circuit.raised_at.is_none() || effective_level(&circuit, now) > circuit.level {
+    if circuit.raised_at.is_none() || circuit.level_at(now) > circuit.level {
         circuit.raised_at = Some(now);
     }
     CIRCUIT.save(deps.storage, &circuit)?;
     Ok(Response::new()
         .add_attribute("action", "trip_breaker")
-        .add_attribute("level", level.to_string())
+        .add_attribute("level", level.name())
         .add_attribute("until", until.to_string()))
 }
 

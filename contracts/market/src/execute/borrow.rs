@@ -1,18 +1,14 @@
 use cosmwasm_std::{coins, BankMsg, DepsMut, Env, MessageInfo, Response, Uint128};
 
 use ballast_types::funds::no_funds;
-use ballast_types::oracle::PriceKind;
 
-use crate::adl;
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{
-    account_prices, adl_params, ensure_below, ensure_capacity, load_account, store_account,
-    validate_optional,
-};
-use crate::ledger::{add_debt, checked_add, debt_amount, load_account_with_claims, Ledger};
-use crate::prices::ensure_circuits_closed;
-use crate::state::CONFIG;
+use crate::execute::validate_optional;
+use crate::gate::{Books, Change};
+use crate::ledger::{add_debt, checked_add, debt_amount};
 
+/// Borrows against the account's collateral. The gate judges it: circuit level, borrowing
+/// power at Default prices, the oracle circuits of every denom that judgement prices.
 pub fn borrow(
     deps: DepsMut,
     env: Env,
@@ -25,13 +21,10 @@ pub fn borrow(
     if amount.is_zero() {
         return Err(ContractError::ZeroAmount {});
     }
-    let now = env.block.time.seconds();
-    ensure_below(deps.storage, now, 1, "borrow")?;
     let recipient = validate_optional(deps.api, recipient, &info.sender)?;
-    let config = CONFIG.load(deps.storage)?;
-    let mut ledger = Ledger::new(now);
+    let mut books = Books::new(deps, &env)?;
     let min_debt = {
-        let asset = ledger.load(deps.storage, &denom)?;
+        let asset = books.ledger.load(books.storage, &denom)?;
         let params = asset.params().clone();
         if !params.borrow_enabled {
             return Err(ContractError::AssetDisabled {
@@ -60,12 +53,15 @@ pub fn borrow(
         asset.state.cash -= amount;
         params.min_debt
     };
-    let before = load_account(deps.storage, &info.sender)?;
-    let mut account = before.clone();
-    // What it is owed in kind counts in its borrowing power, as Position shows it.
-    load_account_with_claims(&mut ledger, deps.storage, &mut account)?;
-    add_debt(&mut ledger, deps.storage, &mut account, &denom, amount)?;
-    let debt = debt_amount(&ledger, &account, &denom)?;
+    let mut change = books.open(&info.sender)?;
+    add_debt(
+        &mut books.ledger,
+        books.storage,
+        &mut change.account,
+        &denom,
+        amount,
+    )?;
+    let debt = debt_amount(&books.ledger, &change.account, &denom)?;
     if debt < min_debt {
         return Err(ContractError::BelowMinDebt {
             denom,
@@ -73,35 +69,8 @@ pub fn borrow(
             min_debt,
         });
     }
-    let prices = account_prices(
-        &deps.querier,
-        &config,
-        &account,
-        &[],
-        PriceKind::Default,
-        now,
-    )?;
-    // New borrows against a denom, or of it, stop while its oracle circuit is open.
-    let mut gated: Vec<String> = account
-        .supplies
-        .iter()
-        .filter(|p| p.collateral)
-        .map(|p| p.denom.clone())
-        .collect();
-    gated.push(denom.clone());
-    ensure_circuits_closed(&deps.querier, &config.oracle, &gated, &prices, now)?;
-    let scores = ensure_capacity(&ledger, &account, &prices)?;
-    let params = adl_params(&deps.querier, &config)?;
-    adl::sync(
-        deps.storage,
-        &info.sender,
-        &before,
-        &mut account,
-        params.as_ref(),
-        Some(&scores),
-    )?;
-    ledger.save(deps.storage)?;
-    store_account(deps.storage, &info.sender, &before, &account)?;
+    books.commit(change, Change::ByHolder)?;
+    books.finish()?;
     Ok(Response::new()
         .add_message(BankMsg::Send {
             to_address: recipient.to_string(),

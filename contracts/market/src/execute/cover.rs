@@ -8,18 +8,14 @@ use cosmwasm_std::{
 
 use ballast_types::backstop::ExecuteMsg as BackstopMsg;
 use ballast_types::funds::amount_u128;
-use ballast_types::market::Config;
 use ballast_types::math::{dec_to_uint, Rounding};
 use ballast_types::oracle::PriceKind;
 
-use crate::adl;
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{load_account, store_account, unauthorized};
+use crate::execute::unauthorized;
+use crate::gate::{AccountChange, Books, Change};
 use crate::health::valuation;
-use crate::ledger::{
-    checked_add, checked_sub, load_account_with_claims, remove_debt, remove_supply, Ledger,
-};
-use crate::prices::Prices;
+use crate::ledger::{checked_add, checked_sub, pending_deficit, remove_debt, remove_supply};
 use crate::state::{Account, DEFICITS, LOTS, PENDING_DEFICITS};
 
 /// Messages to send and attributes to report when a loss is recognised.
@@ -79,15 +75,15 @@ pub fn save_deficit(
 /// Exact rule 4 (and the end of rule 3): the account owes debt but its remaining collateral is
 /// dust (or gone). Its collateral moves to the backstop, the whole remaining debt becomes a
 /// deficit at once, and the backstop is asked to cover it (one `CoverShortfall` per debt denom;
-/// the collateral travels with the largest).
+/// the collateral travels with the largest). Collateral the pool has lent out, or in a denom
+/// whose deficit is pending (it may not leave at par), stays with the account.
 pub fn recognize_shortfall(
-    storage: &mut dyn Storage,
-    ledger: &mut Ledger,
+    books: &mut Books,
     account: &mut Account,
     borrower: &Addr,
-    config: &Config,
 ) -> ContractResult<Settlement> {
-    let backstop = config
+    let backstop = books
+        .config
         .backstop
         .clone()
         .ok_or(ContractError::AuctionNotConfigured {})?;
@@ -99,21 +95,34 @@ pub fn recognize_shortfall(
         .map(|p| p.denom.clone())
         .collect();
     for denom in denoms {
-        let amount = crate::ledger::supply_amount(ledger, account, &denom)?;
-        let cash = ledger.load(storage, &denom)?.state.cash;
-        // Dust the pool has lent out cannot move; it stays with the account.
-        if amount.is_zero() || amount > cash {
+        let amount = crate::ledger::supply_amount(&books.ledger, account, &denom)?;
+        let cash = books.ledger.load(books.storage, &denom)?.state.cash;
+        if amount.is_zero() || amount > cash || pending_deficit(books.storage, &denom)?.is_some() {
             continue;
         }
-        let taken = remove_supply(ledger, storage, account, borrower.as_str(), &denom, None)?;
+        let taken = remove_supply(
+            &mut books.ledger,
+            books.storage,
+            account,
+            borrower.as_str(),
+            &denom,
+            None,
+        )?;
         collateral.push(Coin::new(taken, denom));
     }
     let mut losses: Vec<(String, Uint128)> = vec![];
     let debt_denoms: Vec<String> = account.debts.iter().map(|p| p.denom.clone()).collect();
     for denom in debt_denoms {
-        let owed = remove_debt(ledger, storage, account, borrower.as_str(), &denom, None)?;
+        let owed = remove_debt(
+            &mut books.ledger,
+            books.storage,
+            account,
+            borrower.as_str(),
+            &denom,
+            None,
+        )?;
         if !owed.is_zero() {
-            add_deficit(storage, &denom, owed, &[])?;
+            add_deficit(books.storage, &denom, owed, &[])?;
             losses.push((denom, owed));
         }
     }
@@ -145,15 +154,13 @@ pub fn recognize_shortfall(
 
 /// After a lot closes: when the account has no lot left and still owes debt while its
 /// collateral is dust, its shortfall is recognised now (Exact rule 3: measured when the last
-/// lot settles or fails, never estimated earlier).
+/// lot settles or fails, never estimated earlier). The account was opened with its claims
+/// credited, so what it is owed in kind counts as collateral here.
 pub fn settle_if_last_lot(
-    deps: &mut DepsMut,
-    now: u64,
-    ledger: &mut Ledger,
-    account: &mut Account,
-    borrower: &Addr,
-    config: &Config,
+    books: &mut Books,
+    change: &mut AccountChange,
 ) -> ContractResult<Settlement> {
+    let account = &mut change.account;
     if account.open_lots > 0 {
         return Ok((vec![], vec![]));
     }
@@ -161,23 +168,17 @@ pub fn settle_if_last_lot(
     if !check || !account.has_debt() {
         return Ok((vec![], vec![]));
     }
-    // What it is owed in kind is collateral too: not dust while that is worth something.
-    load_account_with_claims(ledger, deps.storage, account)?;
     let has_collateral = account
         .supplies
         .iter()
         .any(|p| p.collateral && !p.scaled.is_zero());
     let is_dust = if has_collateral {
-        match Prices::load(
-            &deps.querier,
-            &config.oracle,
-            &crate::ledger::account_denoms(account),
-            PriceKind::Liquidation,
-            now,
-        ) {
-            Ok(prices) => {
-                let value = valuation(ledger, account, &prices)?.collateral_value;
-                dec_to_uint(value, Rounding::Down)? < config.dust_value
+        let judged = books
+            .prices_for(account, PriceKind::Liquidation, &[])
+            .and_then(|prices| valuation(&books.ledger, account, &prices));
+        match judged {
+            Ok(value) => {
+                dec_to_uint(value.collateral_value, Rounding::Down)? < books.config.dust_value
             }
             // Without a price the dust test waits for the next liquidation of the account.
             Err(_) => false,
@@ -186,7 +187,8 @@ pub fn settle_if_last_lot(
         true
     };
     if is_dust {
-        recognize_shortfall(deps.storage, ledger, account, borrower, config)
+        let borrower = change.addr.clone();
+        recognize_shortfall(books, &mut change.account, &borrower)
     } else {
         Ok((vec![], vec![]))
     }
@@ -196,21 +198,20 @@ pub fn settle_if_last_lot(
 /// other coins as collateral held in kind for the deficit. With `lot_id`, the loss is that
 /// failed lot's outstanding debt, which this closes.
 pub fn apply_cover(
-    mut deps: DepsMut,
+    deps: DepsMut,
     env: Env,
     info: MessageInfo,
     denom: String,
     borrower: String,
     lot_id: Option<u64>,
 ) -> ContractResult<Response> {
-    let config = crate::state::CONFIG.load(deps.storage)?;
-    if config.backstop.as_ref() != Some(&info.sender) {
+    let api = deps.api;
+    let mut books = Books::new(deps, &env)?;
+    if books.config.backstop.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "apply cover"));
     }
-    let borrower = deps.api.addr_validate(&borrower)?;
-    let now = env.block.time.seconds();
-    let mut ledger = Ledger::new(now);
-    ledger.load(deps.storage, &denom)?;
+    let borrower = api.addr_validate(&borrower)?;
+    books.ledger.load(books.storage, &denom)?;
     let mut paid = Uint128::zero();
     let mut in_kind: Vec<Coin> = vec![];
     for coin in &info.funds {
@@ -224,7 +225,7 @@ pub fn apply_cover(
                 got: ballast_types::funds::describe(&info.funds),
             });
         }
-        ledger.load(deps.storage, &coin.denom)?;
+        books.ledger.load(books.storage, &coin.denom)?;
         if coin.denom == denom {
             paid = amount;
         } else {
@@ -234,47 +235,13 @@ pub fn apply_cover(
     let mut messages = vec![];
     let mut attributes = vec![];
     if let Some(lot_id) = lot_id {
-        let lot = LOTS
-            .may_load(deps.storage, lot_id)?
-            .ok_or(ContractError::UnknownLot { lot_id })?;
-        if lot.borrower != borrower || lot.debt_denom != denom {
-            return Err(ContractError::LotMismatch {
-                lot_id,
-                expected: format!("{} in {}", lot.borrower, lot.debt_denom),
-                got: format!("{borrower} in {denom}"),
-            });
-        }
-        LOTS.remove(deps.storage, lot_id);
-        {
-            let asset = ledger.load(deps.storage, &denom)?;
-            asset.state.debt_in_auction =
-                checked_sub(asset.state.debt_in_auction, lot.debt, "debt_in_auction")?;
-            asset.dirty = true;
-        }
-        add_deficit(deps.storage, &denom, lot.debt, &[])?;
-        attributes.push(("failed_lot".to_string(), lot_id.to_string()));
-        attributes.push(("loss".to_string(), lot.debt.to_string()));
-        let before = load_account(deps.storage, &borrower)?;
-        let mut account = before.clone();
-        account.open_lots = account.open_lots.saturating_sub(1);
-        account.shortfall_check = true;
-        let (more, more_attributes) = settle_if_last_lot(
-            &mut deps,
-            now,
-            &mut ledger,
-            &mut account,
-            &borrower,
-            &config,
-        )?;
+        let (more, more_attributes) = fail_lot(&mut books, lot_id, &borrower, &denom)?;
         messages.extend(more);
         attributes.extend(more_attributes);
-        if !account.has_debt() && account.open_lots == 0 {
-            account.penalties.clear();
-        }
-        adl::sync(deps.storage, &borrower, &before, &mut account, None, None)?;
-        store_account(deps.storage, &borrower, &before, &account)?;
     }
-    let mut deficit = DEFICITS.may_load(deps.storage, &denom)?.unwrap_or_default();
+    let mut deficit = DEFICITS
+        .may_load(books.storage, &denom)?
+        .unwrap_or_default();
     let was_pending = !deficit.amount.is_zero();
     if paid > deficit.amount {
         return Err(ContractError::CoverExceedsDeficit {
@@ -295,13 +262,13 @@ pub fn apply_cover(
         merge_coin(&mut deficit.collateral_in_kind, coin);
     }
     {
-        let asset = ledger.load(deps.storage, &denom)?;
+        let asset = books.ledger.load(books.storage, &denom)?;
         asset.state.cash = checked_add(asset.state.cash, paid)?;
         asset.dirty = true;
     }
     let left = deficit.amount;
-    save_deficit(deps.storage, &denom, &deficit, was_pending)?;
-    ledger.save(deps.storage)?;
+    save_deficit(books.storage, &denom, &deficit, was_pending)?;
+    books.finish()?;
     Ok(Response::new()
         .add_messages(messages)
         .add_attribute("action", "apply_cover")
@@ -311,6 +278,51 @@ pub fn apply_cover(
         .add_attribute("in_kind", ballast_types::funds::describe(&in_kind))
         .add_attribute("deficit", left)
         .add_attributes(attributes))
+}
+
+/// A failed lot: its outstanding debt is a loss now, and the account has one lot fewer (its
+/// last one settles the shortfall test).
+fn fail_lot(
+    books: &mut Books,
+    lot_id: u64,
+    borrower: &Addr,
+    denom: &str,
+) -> ContractResult<Settlement> {
+    let lot = LOTS
+        .may_load(books.storage, lot_id)?
+        .ok_or(ContractError::UnknownLot { lot_id })?;
+    if lot.borrower != *borrower || lot.debt_denom != denom {
+        return Err(ContractError::LotMismatch {
+            lot_id,
+            expected: format!("{} in {}", lot.borrower, lot.debt_denom),
+            got: format!("{borrower} in {denom}"),
+        });
+    }
+    LOTS.remove(books.storage, lot_id);
+    {
+        let asset = books.ledger.load(books.storage, denom)?;
+        asset.state.debt_in_auction =
+            checked_sub(asset.state.debt_in_auction, lot.debt, "debt_in_auction")?;
+        asset.dirty = true;
+    }
+    add_deficit(books.storage, denom, lot.debt, &[])?;
+    let mut change = books.open(borrower)?;
+    change.account.open_lots = change.account.open_lots.saturating_sub(1);
+    change.account.shortfall_check = true;
+    let (messages, mut attributes) = settle_if_last_lot(books, &mut change)?;
+    if !change.account.has_debt() && change.account.open_lots == 0 {
+        change.account.penalties.clear();
+    }
+    books.commit(
+        change,
+        Change::Judged {
+            prices: None,
+            drop: None,
+        },
+    )?;
+    attributes.insert(0, ("loss".to_string(), lot.debt.to_string()));
+    attributes.insert(0, ("failed_lot".to_string(), lot_id.to_string()));
+    Ok((messages, attributes))
 }
 
 /// Total of a coin list in one denom (for events and checks).

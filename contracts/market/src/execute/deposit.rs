@@ -2,13 +2,15 @@ use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 
 use ballast_types::funds::one_coin;
 
-use crate::adl;
 use crate::error::{ContractError, ContractResult};
-use crate::execute::{load_account, store_account, validate_optional};
-use crate::ledger::{add_supply, checked_add, Ledger};
+use crate::execute::validate_optional;
+use crate::gate::{Books, Change};
+use crate::ledger::{add_supply, checked_add};
 
 /// Supplies the one coin sent. Never blocked by a circuit level: deposits can always save a
-/// position.
+/// position. A new supply becomes collateral only when the holder deposits it: no one narrows
+/// what another account may do by depositing into it (a collateral needs a price to judge the
+/// account by; an outsider's coin would make the holder depend on that price).
 pub fn deposit(
     deps: DepsMut,
     env: Env,
@@ -17,9 +19,9 @@ pub fn deposit(
 ) -> ContractResult<Response> {
     let (denom, amount) = one_coin(&info)?;
     let account_addr = validate_optional(deps.api, on_behalf_of, &info.sender)?;
-    let mut ledger = Ledger::new(env.block.time.seconds());
-    let (collateral, index) = {
-        let asset = ledger.load(deps.storage, &denom)?;
+    let mut books = Books::new(deps, &env)?;
+    let (collateral_enabled, index) = {
+        let asset = books.ledger.load(books.storage, &denom)?;
         let params = asset.params();
         if !params.deposit_enabled {
             return Err(ContractError::AssetDisabled {
@@ -39,12 +41,20 @@ pub fn deposit(
         }
         (params.collateral_enabled, asset.state.liquidity_index)
     };
-    let before = load_account(deps.storage, &account_addr)?;
-    let mut account = before.clone();
+    let by_holder = info.sender == account_addr;
+    // Someone else's deposit opens the account with its claims credited: a claim owed in the
+    // deposited denom then creates its (collateral) position first, and the deposit joins it,
+    // instead of creating a supply that is not collateral which the claim would later join.
+    let mut change = if by_holder {
+        books.open_for_top_up(&account_addr)?
+    } else {
+        books.open(&account_addr)?
+    };
+    let collateral = collateral_enabled && by_holder;
     let minted = add_supply(
-        &mut ledger,
-        deps.storage,
-        &mut account,
+        &mut books.ledger,
+        books.storage,
+        &mut change.account,
         &denom,
         amount,
         collateral,
@@ -58,16 +68,8 @@ pub fn deposit(
             got: format!("{amount}{denom}"),
         });
     }
-    adl::sync(
-        deps.storage,
-        &account_addr,
-        &before,
-        &mut account,
-        None,
-        None,
-    )?;
-    ledger.save(deps.storage)?;
-    store_account(deps.storage, &account_addr, &before, &account)?;
+    books.commit(change, Change::TopUp)?;
+    books.finish()?;
     Ok(Response::new()
         .add_attribute("action", "deposit")
         .add_attribute("sender", info.sender)

@@ -2,10 +2,10 @@ use cosmwasm_std::{coins, BankMsg, DepsMut, Env, MessageInfo, Response};
 
 use ballast_types::funds::one_coin;
 
-use crate::adl;
 use crate::error::ContractResult;
-use crate::execute::{load_account, store_account, validate_optional};
-use crate::ledger::{checked_add, debt_amount, remove_debt, Ledger};
+use crate::execute::validate_optional;
+use crate::gate::{Books, Change};
+use crate::ledger::{checked_add, debt_amount, remove_debt};
 
 /// Repays with the one coin sent; what exceeds the debt is refunded. Never blocked.
 pub fn repay(
@@ -16,33 +16,24 @@ pub fn repay(
 ) -> ContractResult<Response> {
     let (denom, amount) = one_coin(&info)?;
     let account_addr = validate_optional(deps.api, on_behalf_of, &info.sender)?;
-    let mut ledger = Ledger::new(env.block.time.seconds());
-    ledger.load(deps.storage, &denom)?;
-    let before = load_account(deps.storage, &account_addr)?;
-    let mut account = before.clone();
+    let mut books = Books::new(deps, &env)?;
+    books.ledger.load(books.storage, &denom)?;
+    let mut change = books.open_for_top_up(&account_addr)?;
     let repaid = remove_debt(
-        &mut ledger,
-        deps.storage,
-        &mut account,
+        &mut books.ledger,
+        books.storage,
+        &mut change.account,
         account_addr.as_str(),
         &denom,
         Some(amount),
     )?;
     {
-        let asset = ledger.load(deps.storage, &denom)?;
+        let asset = books.ledger.load(books.storage, &denom)?;
         asset.state.cash = checked_add(asset.state.cash, repaid)?;
     }
-    let left = debt_amount(&ledger, &account, &denom)?;
-    adl::sync(
-        deps.storage,
-        &account_addr,
-        &before,
-        &mut account,
-        None,
-        None,
-    )?;
-    ledger.save(deps.storage)?;
-    store_account(deps.storage, &account_addr, &before, &account)?;
+    let left = debt_amount(&books.ledger, &change.account, &denom)?;
+    books.commit(change, Change::TopUp)?;
+    books.finish()?;
     let refund = amount - repaid;
     let mut response = Response::new()
         .add_attribute("action", "repay")

@@ -1,11 +1,12 @@
 use cosmwasm_std::{BankMsg, Coin, DepsMut, Env, MessageInfo, Order, Response, StdResult};
 
+use ballast_types::circuit::GatedAction;
 use ballast_types::funds::no_funds;
 use ballast_types::math::scaled;
 
 use crate::error::{ContractError, ContractResult};
-use crate::ledger::Ledger;
-use crate::state::{ASSETS, CONFIG, DEFICITS};
+use crate::ledger::{pending_deficit, Ledger};
+use crate::state::{ASSETS, CIRCUIT, CONFIG};
 
 /// Anyone: sends the reserves accrued so far to the backstop's insurance fund, as far as the
 /// pool's cash allows. A denom with a pending deficit keeps its reserves (they are the fund's,
@@ -17,6 +18,11 @@ pub fn claim_reserves(
     denoms: Option<Vec<String>>,
 ) -> ContractResult<Response> {
     no_funds(&info)?;
+    let now = env.block.time.seconds();
+    CIRCUIT
+        .may_load(deps.storage)?
+        .unwrap_or_default()
+        .ensure_allows(now, GatedAction::PayOut)?;
     let config = CONFIG.load(deps.storage)?;
     let backstop = config
         .backstop
@@ -29,12 +35,10 @@ pub fn claim_reserves(
             .keys(deps.storage, None, None, Order::Ascending)
             .collect::<StdResult<Vec<_>>>()?,
     };
-    let mut ledger = Ledger::new(env.block.time.seconds());
+    let mut ledger = Ledger::new(now);
     let mut sent: Vec<Coin> = vec![];
     for denom in denoms {
-        let gated = DEFICITS
-            .may_load(deps.storage, &denom)?
-            .is_some_and(|d| !d.amount.is_zero());
+        let gated = pending_deficit(deps.storage, &denom)?.is_some();
         let asset = ledger.load(deps.storage, &denom)?;
         if gated || asset.state.reserve_scaled.is_zero() {
             continue;

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use ballast_types::auction::{ConfigResponse as AuctionConfig, Curve, LotKind, LotStatus};
 use ballast_types::backstop::ConfigResponse as BackstopConfig;
+use ballast_types::circuit::CircuitLevel;
 use ballast_types::market::{
     AdlQueueEntry, CoinValue, Config as MarketConfig, LiquidatableAccount, SupplyValue,
 };
@@ -29,7 +30,7 @@ fn d256(s: &str) -> Decimal256 {
 /// The model the mock answers from.
 struct State {
     wired: bool,
-    circuit_level: u8,
+    circuit_level: CircuitLevel,
     /// Pages of `Liquidatable`, keyed by `start_after` ("" for the first).
     pages: BTreeMap<String, LiquidatableResponse>,
     positions: BTreeMap<String, PositionResponse>,
@@ -64,7 +65,7 @@ fn position(account: &str, hf: &str, collateral: &str) -> PositionResponse {
         supply: vec![SupplyValue {
             denom: collateral.into(),
             amount: Uint128::new(10_000),
-            value: Uint128::new(1_000),
+            value: Some(Uint128::new(1_000)),
             collateral: true,
         }],
         debt: vec![CoinValue {
@@ -110,6 +111,7 @@ impl State {
                     liquidatable(KEEPER, "0.5"),
                     liquidatable("bob", "1"),
                 ],
+                unpriced: vec![],
                 next: Some("bob".into()),
             },
         );
@@ -117,6 +119,7 @@ impl State {
             "bob".into(),
             LiquidatableResponse {
                 accounts: vec![liquidatable("carol", "0.7"), liquidatable("dave", "0.95")],
+                unpriced: vec![],
                 next: None,
             },
         );
@@ -131,7 +134,7 @@ impl State {
         .collect();
         State {
             wired: true,
-            circuit_level: 0,
+            circuit_level: CircuitLevel::Normal,
             pages,
             positions,
             max_in_auction: 10_000,
@@ -193,7 +196,7 @@ impl Mock {
                 level: s.circuit_level,
                 raised_at: None,
                 liquidations_resume_at: None,
-                auto_level: 0,
+                auto_level: CircuitLevel::Normal,
                 auto_until: None,
             }),
             ("market", "liquidatable") => {
@@ -509,12 +512,12 @@ fn liquidations_recheck_the_position_and_the_caps() {
 #[test]
 fn a_halted_market_gets_no_liquidations() {
     let mut state = State::new();
-    state.circuit_level = 3;
+    state.circuit_level = CircuitLevel::Halt;
     state.lots.clear();
     let mut chain = Mock(state);
     let report = Keeper::new("market", settings()).round(&mut chain).unwrap();
     assert!(chain.0.executed.is_empty());
-    assert!(report.skipped[0].contains("liquidations paused"));
+    assert!(report.skipped[0].contains("the market is halted"));
     assert!(!chain
         .0
         .queries
@@ -531,6 +534,7 @@ fn adl_steps_run_while_the_deficit_shrinks_and_stale_scores_are_poked_first() {
         String::new(),
         LiquidatableResponse {
             accounts: vec![],
+            unpriced: vec![],
             next: None,
         },
     );
@@ -677,6 +681,7 @@ fn earned_keeper_pay_is_claimed_once_it_reaches_the_minimum() {
         String::new(),
         LiquidatableResponse {
             accounts: vec![],
+            unpriced: vec![],
             next: None,
         },
     );
