@@ -14,6 +14,8 @@
 //! `ACCOUNTS` and `BORROWERS` are written here and nowhere else, so no handler can store an
 //! account without passing the gate.
 
+use std::cell::OnceCell;
+
 use cosmwasm_std::{Addr, Decimal, DepsMut, Env, QuerierWrapper, Storage};
 
 use ballast_types::backstop::{AdlParams, ADL_PARAMS};
@@ -35,7 +37,7 @@ use crate::state::{Account, ACCOUNTS, BORROWERS, CIRCUIT, CONFIG};
 pub struct Books<'a> {
     pub storage: &'a mut dyn Storage,
     pub querier: QuerierWrapper<'a>,
-    pub config: Config,
+    config: OnceCell<Config>,
     pub ledger: Ledger,
     adl_params: Option<Option<AdlParams>>,
 }
@@ -87,14 +89,22 @@ pub enum Change<'p> {
 
 impl<'a> Books<'a> {
     pub fn new(deps: DepsMut<'a>, env: &Env) -> ContractResult<Self> {
-        let config = CONFIG.load(deps.storage)?;
         Ok(Books {
             storage: deps.storage,
             querier: deps.querier,
-            config,
+            config: OnceCell::new(),
             ledger: Ledger::new(env.block.time.seconds()),
             adl_params: None,
         })
+    }
+
+    /// The market's config, read once, when the action first needs it (a top-up never does).
+    pub fn config(&self) -> ContractResult<&Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = CONFIG.load(self.storage)?;
+        Ok(self.config.get_or_init(|| config))
     }
 
     pub fn now(&self) -> u64 {
@@ -111,7 +121,7 @@ impl<'a> Books<'a> {
     /// The backstop's ADL parameters, read raw once per action; `None` before a backstop is set.
     pub fn adl_params(&mut self) -> ContractResult<Option<AdlParams>> {
         if self.adl_params.is_none() {
-            let params = match &self.config.backstop {
+            let params = match &self.config()?.backstop {
                 Some(backstop) => ADL_PARAMS.query(&self.querier, backstop.clone()).ok(),
                 None => None,
             };
@@ -132,7 +142,7 @@ impl<'a> Books<'a> {
         denoms.extend(extra.iter().cloned());
         Prices::load(
             &self.querier,
-            &self.config.oracle,
+            &self.config()?.oracle,
             &denoms,
             kind,
             self.now(),
@@ -178,7 +188,6 @@ impl<'a> Books<'a> {
                 ),
             });
         }
-        let params = self.adl_params()?;
         let mut scores = SmallMap::new();
         let judged_at: Option<Prices>;
         let rescore_at = match how {
@@ -188,6 +197,11 @@ impl<'a> Books<'a> {
                 judged_at.as_ref()
             }
             Change::Judged { prices, .. } => prices,
+        };
+        // The backstop's parameters only when the account is rescored (a top-up keeps its buckets).
+        let params = match rescore_at {
+            Some(_) => self.adl_params()?,
+            None => None,
         };
         let filing = match (rescore_at, params.as_ref()) {
             (Some(prices), Some(params)) => {

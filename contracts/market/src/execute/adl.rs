@@ -87,7 +87,7 @@ pub fn run_adl(
 ) -> ContractResult<Response> {
     no_funds(&info)?;
     let mut books = Books::new(deps, &env)?;
-    if books.config.backstop.as_ref() != Some(&info.sender) {
+    if books.config()?.backstop.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "run an ADL step"));
     }
     books.ensure_allows(GatedAction::AdlStep)?;
@@ -260,7 +260,12 @@ fn deleverage(
     }
     let mut needed = health_denoms(&change.account);
     needed.extend(in_kind_denoms.iter().cloned());
-    prices.ensure(&books.querier, &books.config.oracle, &needed, books.now())?;
+    prices.ensure(
+        &books.querier,
+        &books.config()?.oracle,
+        &needed,
+        books.now(),
+    )?;
     let event = Event::new("ballast_adl")
         .add_attribute("account", candidate.as_str())
         .add_attribute("denom", denom);
@@ -468,7 +473,7 @@ fn socialize(
     deficit: &mut Deficit,
 ) -> ContractResult<(Uint128, Vec<cosmwasm_std::CosmosMsg>, Event)> {
     let amount = deficit.amount;
-    let config = &books.config;
+    let backstop = books.config()?.backstop.clone();
     let asset = books.ledger.load(books.storage, denom)?;
     let index_before = asset.state.liquidity_index;
     let total = asset.state.total_supply_scaled;
@@ -493,7 +498,7 @@ fn socialize(
     let holders = total.saturating_sub(asset.state.reserve_scaled);
     let in_kind = std::mem::take(&mut deficit.collateral_in_kind);
     if holders.is_zero() {
-        if let Some(backstop) = &config.backstop {
+        if let Some(backstop) = &backstop {
             if !in_kind.is_empty() {
                 messages.push(
                     BankMsg::Send {

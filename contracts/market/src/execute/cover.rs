@@ -83,7 +83,7 @@ pub fn recognize_shortfall(
     borrower: &Addr,
 ) -> ContractResult<Settlement> {
     let backstop = books
-        .config
+        .config()?
         .backstop
         .clone()
         .ok_or(ContractError::AuctionNotConfigured {})?;
@@ -178,7 +178,7 @@ pub fn settle_if_last_lot(
             .and_then(|prices| valuation(&books.ledger, account, &prices));
         match judged {
             Ok(value) => {
-                dec_to_uint(value.collateral_value, Rounding::Down)? < books.config.dust_value
+                dec_to_uint(value.collateral_value, Rounding::Down)? < books.config()?.dust_value
             }
             // Without a price the dust test waits for the next liquidation of the account.
             Err(_) => false,
@@ -207,7 +207,7 @@ pub fn apply_cover(
 ) -> ContractResult<Response> {
     let api = deps.api;
     let mut books = Books::new(deps, &env)?;
-    if books.config.backstop.as_ref() != Some(&info.sender) {
+    if books.config()?.backstop.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "apply cover"));
     }
     let borrower = api.addr_validate(&borrower)?;

@@ -39,8 +39,10 @@ pub fn liquidate(
         return Err(ContractError::SelfLiquidation {});
     }
     let mut books = Books::new(deps, &env)?;
-    let (Some(auction), Some(_)) = (books.config.auction.clone(), books.config.backstop.clone())
-    else {
+    let (Some(auction), Some(_)) = (
+        books.config()?.auction.clone(),
+        books.config()?.backstop.clone(),
+    ) else {
         return Err(ContractError::AuctionNotConfigured {});
     };
     books.ensure_allows(GatedAction::Liquidate)?;
@@ -60,7 +62,7 @@ pub fn liquidate(
     // Exact rule 4: with only dust collateral left (or none that has a value), there is
     // nothing worth an auction.
     if health.collateral.is_empty()
-        || dec_to_uint(health.collateral_value, Rounding::Down)? < books.config.dust_value
+        || dec_to_uint(health.collateral_value, Rounding::Down)? < books.config()?.dust_value
     {
         return liquidate_dust(books, change, response);
     }
@@ -209,7 +211,7 @@ fn plan_lots(
         global: caps.max_in_auction.saturating_sub(in_auction),
         per_denom,
     };
-    let config = &books.config;
+    let config = books.config()?;
     let planned = plan(
         collateral.clone(),
         debts,

@@ -19,7 +19,7 @@ fn load_lot(
     borrower: &str,
     lot_id: u64,
 ) -> ContractResult<(Addr, LotRecord)> {
-    if books.config.auction.as_ref() != Some(&info.sender) {
+    if books.config()?.auction.as_ref() != Some(&info.sender) {
         return Err(unauthorized(&info.sender, "report auction proceeds"));
     }
     let borrower = api.addr_validate(borrower)?;
