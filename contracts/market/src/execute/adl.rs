@@ -317,11 +317,14 @@ fn deleverage(
     if !written.is_zero() {
         credited = write_down_and_credit(books, deficit, &mut change, denom, written)?;
     }
-    // A candidate that can take nothing more leaves the index until it acts or is poked.
+    // A candidate that can take nothing more leaves the index until it acts or is poked. One
+    // credited in a denom without a price cannot be rescored now: it keeps its filings (the
+    // credit joins its lowest), and the step goes on.
+    let rescorable = valuation(&books.ledger, &change.account, prices).is_ok();
     books.commit(
         change,
         Change::Judged {
-            prices: Some(prices),
+            prices: rescorable.then_some(&*prices),
             drop: written.is_zero().then_some(denom),
         },
     )?;
