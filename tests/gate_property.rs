@@ -1513,22 +1513,7 @@ fn record(w: &World, action: &Action, out: &Outcome) {
             Some(Ok(_)) => entry.0 += 1,
             Some(Err(e)) => {
                 entry.1 += 1;
-                let short: String = e
-                    .split(' ')
-                    .map(|w| {
-                        if w.starts_with("cosmwasm1") {
-                            "<addr>".to_string()
-                        } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                            "#".to_string()
-                        } else {
-                            w.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .chars()
-                    .take(80)
-                    .collect();
+                let short = ballast_tests::error_kind(e, 80);
                 *ERRORS
                     .lock()
                     .unwrap()

@@ -1244,22 +1244,7 @@ fn record(action: &Action, out: &Outcome) {
         entry.1 += 1;
     }
     if let Some(e) = &out.error {
-        let short: String = e
-            .split(' ')
-            .map(|w| {
-                if w.starts_with("cosmwasm1") {
-                    "<addr>".to_string()
-                } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                    "#".to_string()
-                } else {
-                    w.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .take(90)
-            .collect();
+        let short = ballast_tests::error_kind(e, 90);
         *ERRORS
             .lock()
             .unwrap()

@@ -280,3 +280,24 @@ impl Watch {
         assert_eq!(after.1, before.1, "{msg:?} from {sender} changed the books");
     }
 }
+
+/// An error message made into a statistics key: addresses and numbers masked, cut at `max`
+/// characters (the property suites count refusals by kind).
+pub fn error_kind(message: &str, max: usize) -> String {
+    message
+        .split(' ')
+        .map(|w| {
+            if w.starts_with("cosmwasm1") {
+                "<addr>".to_string()
+            } else if w.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                "#".to_string()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(max)
+        .collect()
+}

@@ -194,6 +194,26 @@ pub fn settle_if_last_lot(
     }
 }
 
+/// Commits an account one of whose lots closed (settled or failed): the shortfall test when it
+/// was the last (`settle_if_last_lot`), the penalties forgotten once nothing is owed or open.
+pub fn commit_lot_closed(
+    books: &mut Books,
+    mut change: AccountChange,
+) -> ContractResult<Settlement> {
+    let settlement = settle_if_last_lot(books, &mut change)?;
+    if !change.account.has_debt() && change.account.open_lots == 0 {
+        change.account.penalties.clear();
+    }
+    books.commit(
+        change,
+        Change::Judged {
+            prices: None,
+            drop: None,
+        },
+    )?;
+    Ok(settlement)
+}
+
 /// Backstop only: what the backstop pays towards a loss in `denom`. Funds: `denom` in cash, any
 /// other coins as collateral held in kind for the deficit. With `lot_id`, the loss is that
 /// failed lot's outstanding debt, which this closes.
@@ -309,17 +329,7 @@ fn fail_lot(
     let mut change = books.open(borrower)?;
     change.account.open_lots = change.account.open_lots.saturating_sub(1);
     change.account.shortfall_check = true;
-    let (messages, mut attributes) = settle_if_last_lot(books, &mut change)?;
-    if !change.account.has_debt() && change.account.open_lots == 0 {
-        change.account.penalties.clear();
-    }
-    books.commit(
-        change,
-        Change::Judged {
-            prices: None,
-            drop: None,
-        },
-    )?;
+    let (messages, mut attributes) = commit_lot_closed(books, change)?;
     attributes.insert(0, ("loss".to_string(), lot.debt.to_string()));
     attributes.insert(0, ("failed_lot".to_string(), lot_id.to_string()));
     Ok((messages, attributes))

@@ -5,9 +5,9 @@ use cosmwasm_std::{Addr, Api, DepsMut, Env, MessageInfo, Response, Uint128};
 use ballast_types::funds::only_denoms;
 
 use crate::error::{ContractError, ContractResult};
-use crate::execute::cover::settle_if_last_lot;
+use crate::execute::cover::commit_lot_closed;
 use crate::execute::unauthorized;
-use crate::gate::{Books, Change};
+use crate::gate::Books;
 use crate::ledger::{add_debt, add_supply, checked_add, checked_sub};
 use crate::state::{LotRecord, LOTS};
 
@@ -185,17 +185,7 @@ fn close_lot(
         )?;
         account.shortfall_check = true;
     }
-    let (messages, attributes) = settle_if_last_lot(books, &mut change)?;
-    if !change.account.has_debt() && change.account.open_lots == 0 {
-        change.account.penalties.clear();
-    }
-    books.commit(
-        change,
-        Change::Judged {
-            prices: None,
-            drop: None,
-        },
-    )?;
+    let (messages, attributes) = commit_lot_closed(books, change)?;
     Ok(response
         .add_messages(messages)
         .add_attribute("closed", "true")
