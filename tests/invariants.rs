@@ -955,11 +955,12 @@ fn weakened(before: &Raw, after: &ballast_market::state::Account, who: &Addr) ->
     more_debt || less_collateral
 }
 
-/// The account's `Position`, for its amounts. A refused ATOM price (stale, or a zero or negative
-/// print) refuses the Position query (a liquidation judgement waits for a good price), while the
-/// gate counts such collateral as zero: then the amounts, which no price changes, are read with
-/// ATOM's feed (the only Pyth one) republished fresh at a good price, and the refused feed is
-/// put back.
+/// The account's `Position` past a refused ATOM price (stale, or a zero or negative print),
+/// which refuses the Position query (a liquidation judgement waits for a good price) while the
+/// gate and ADL count such collateral as zero. The query is then read with ATOM's feed (the
+/// only Pyth one) republished fresh: at the same values when they are a price (stale), else at
+/// $10; the refused feed is put back. Amounts are the same at any price; a health factor read
+/// this way counts ATOM at a positive price, at least what the gate and ADL counted it at.
 fn position_for_amounts(w: &mut World, who: &Addr) -> Result<market::PositionResponse, String> {
     let first = try_position(&w.p, who);
     match &first {
@@ -975,13 +976,28 @@ fn position_for_amounts(w: &mut World, who: &Addr) -> Result<market::PositionRes
         )
         .map_err(|e| e.to_string())?;
     let (price, ema) = (feed.price_feed.price, feed.price_feed.ema_price);
-    let good = PythPrice {
-        price: 1_000_000_000,
-        conf: 0,
-        expo: -8,
-        publish_time: w.p.now() as i64,
+    let now = w.p.now() as i64;
+    let good = if price.price > 0 && ema.price > 0 {
+        (
+            PythPrice {
+                publish_time: now,
+                ..price.clone()
+            },
+            PythPrice {
+                publish_time: now,
+                ..ema.clone()
+            },
+        )
+    } else {
+        let ten = PythPrice {
+            price: 1_000_000_000,
+            conf: 0,
+            expo: -8,
+            publish_time: now,
+        };
+        (ten.clone(), ten)
     };
-    w.p.set_pyth_feed(ATOM_FEED, good.clone(), good);
+    w.p.set_pyth_feed(ATOM_FEED, good.0, good.1);
     let fresh = try_position(&w.p, who);
     w.p.set_pyth_feed(ATOM_FEED, price, ema);
     fresh
@@ -1133,7 +1149,7 @@ fn check_step(
             ));
         }
         let position =
-            try_position(&w.p, &Addr::unchecked(&account)).map_err(|e| fail(w, action, e))?;
+            position_for_amounts(w, &Addr::unchecked(&account)).map_err(|e| fail(w, action, e))?;
         if let Some(hf) = position.health_factor {
             // An account already below adl_min_hf takes no write-down, but its supply of the
             // denom may be netted against its debt of it; rounding (in the protocol's favour)
